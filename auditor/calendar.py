@@ -1,0 +1,154 @@
+"""Which sessions were school sessions, and school-day arithmetic. Everything that counts days
+goes through here: thresholds in the regulations are school days, never calendar days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import holidays
+import numpy as np
+import pandas as pd
+
+SESSIONS = ("AM", "PM")
+_USUAL_SUMMER_BREAK = (7, 22)  # month, day: used only when no calendar covers the summer term
+
+
+@dataclass(frozen=True)
+class SchoolCalendar:
+    """One row per calendar day from ``start`` to ``end``, with the AM and PM open flags."""
+
+    days: pd.DataFrame  # index: date (datetime64, every day); columns am_open, pm_open
+    source: str  # a sentence for the report: how the calendar was obtained
+    explicit_days: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
+
+    # ---- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        start: dt.date,
+        end: dt.date,
+        explicit: pd.DataFrame | None = None,
+        attendance: pd.DataFrame | None = None,
+    ) -> SchoolCalendar:
+        """From ``calendar.csv`` where it covers a day; elsewhere derived: a weekday that is not
+        a bank holiday in England, less whole-school closures (``#``) and, inside the span of the
+        attendance extract, days on which no pupil has any mark (holidays the export leaves out)."""
+        index = pd.date_range(start, end, freq="D")
+        bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=range(start.year, end.year + 1))
+        weekday = index.dayofweek < 5
+        not_holiday = ~index.isin(pd.DatetimeIndex(list(bank_holidays)))
+        derived = pd.DataFrame({"am_open": weekday & not_holiday, "pm_open": weekday & not_holiday}, index=index)
+
+        notes = ["weekdays that are not bank holidays in England"]
+        if attendance is not None and len(attendance):
+            closed = _whole_school_closures(attendance)
+            for session in SESSIONS:
+                flag = f"{session.lower()}_open"
+                shut = index.isin(closed.loc[closed["session"] == session, "date"])
+                derived[flag] &= ~shut
+            marked_days = pd.DatetimeIndex(attendance["date"].unique())
+            span = (index >= marked_days.min()) & (index <= marked_days.max())
+            unmarked = span & ~index.isin(marked_days)
+            derived.loc[unmarked, ["am_open", "pm_open"]] = False
+            notes.append("less whole-school closures (#) and days with no marks in the register")
+
+        if explicit is not None and len(explicit):
+            given = explicit.set_index("date")[["am_open", "pm_open"]].astype(bool)
+            given = given[~given.index.duplicated(keep="last")]
+            covered = index.isin(given.index)
+            days = derived.copy()
+            days.loc[covered] = given.reindex(index[covered]).to_numpy()
+            first, last = given.index.min(), given.index.max()
+            if covered.all():
+                source = "calendar.csv"
+            else:
+                source = (
+                    f"calendar.csv for {first:%d/%m/%Y}–{last:%d/%m/%Y}; other days derived: "
+                    + ", ".join(notes)
+                )
+            return cls(days, source, pd.DatetimeIndex(index[covered]))
+        return cls(derived, "derived (no calendar.csv): " + ", ".join(notes))
+
+    # ---- questions -------------------------------------------------------------------------
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.days.index[0]
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.days.index[-1]
+
+    @property
+    def _school_day(self) -> np.ndarray:
+        return (self.days["am_open"] | self.days["pm_open"]).to_numpy()
+
+    def is_school_day(self, day: dt.date) -> bool:
+        return bool(self._school_day[self._position(pd.Series([pd.Timestamp(day)]))[0]])
+
+    def open_sessions(self) -> pd.DataFrame:
+        """Every open session in order: date, session, its sequence number among open sessions,
+        the school-day number of its date, and its weight in school days (1/2 on a two-session
+        day, 1 when only one session of the day was open)."""
+        long = self.days.rename(columns={"am_open": "AM", "pm_open": "PM"}).rename_axis("date")
+        long = long.reset_index().melt(id_vars="date", var_name="session", value_name="open")
+        long = long[long["open"]].sort_values(["date", "session"], ignore_index=True)
+        per_day = long.groupby("date")["session"].transform("size")
+        return pd.DataFrame(
+            {
+                "date": long["date"],
+                "session": long["session"],
+                "session_seq": np.arange(len(long)),
+                "school_day": self.school_day_number(long["date"]).to_numpy(),
+                "weight": 1.0 / per_day,
+            }
+        )
+
+    def school_day_number(self, dates: pd.Series) -> pd.Series:
+        """Count of school days from the calendar's start up to and including each date."""
+        cumulative = np.cumsum(self._school_day)
+        return pd.Series(cumulative[self._position(dates)], index=dates.index)
+
+    def school_days_between(self, after: dt.date, until: dt.date) -> int:
+        """School days in (after, until]: 0 when ``until`` is the same school day as ``after``."""
+        numbers = self.school_day_number(pd.Series([pd.Timestamp(after), pd.Timestamp(until)]))
+        return int(numbers.iloc[1] - numbers.iloc[0])
+
+    def add_school_days(self, day: dt.date, count: int) -> dt.date:
+        """The ``count``-th school day after ``day`` (for ``count`` >= 1); past the calendar's
+        end, continued over weekdays."""
+        school_days = self.days.index[self._school_day]
+        later = school_days[school_days > pd.Timestamp(day)]
+        if count <= len(later):
+            return later[count - 1].date()
+        extra = count - len(later)
+        return (pd.Timestamp(max(self.end, pd.Timestamp(day))) + pd.offsets.BDay(extra)).date()
+
+    def summer_term_end(self, year: int) -> tuple[dt.date, bool]:
+        """The last school day of the school year ending in ``year``, and whether it is estimated:
+        from calendar.csv where it covers that July, else the last weekday on or before 22 July
+        (English schools break up in the second half of July)."""
+        window = (self.explicit_days >= pd.Timestamp(year, 7, 1)) & (
+            self.explicit_days <= pd.Timestamp(year, 8, 31)
+        )
+        if window.any():
+            covered = self.days.loc[self.explicit_days[window]]
+            open_days = covered.index[(covered["am_open"] | covered["pm_open"]).to_numpy()]
+            if len(open_days):
+                return open_days.max().date(), False
+        estimate = pd.Timestamp(year, _USUAL_SUMMER_BREAK[0], _USUAL_SUMMER_BREAK[1])
+        while estimate.dayofweek >= 5:
+            estimate -= pd.Timedelta(days=1)
+        return estimate.date(), True
+
+    def _position(self, dates: pd.Series) -> np.ndarray:
+        offsets = (pd.to_datetime(dates) - self.start).dt.days.to_numpy()
+        return np.clip(offsets, 0, len(self.days) - 1)
+
+
+def _whole_school_closures(attendance: pd.DataFrame) -> pd.DataFrame:
+    """Sessions in which every pupil's mark is ``#``."""
+    all_closed = attendance["code"].eq("#").groupby([attendance["date"], attendance["session"]]).all()
+    return all_closed[all_closed].reset_index()[["date", "session"]]

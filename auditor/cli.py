@@ -1,0 +1,141 @@
+"""The ``register-audit`` command: thin over the library."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from auditor.errors import PackError
+from auditor.inspection import inspect as run_inspection
+from auditor.policy import load_policy
+from auditor.report import write_outputs
+from auditor.rules import SEVERITY_ORDER, find_rule, load_rules
+from auditor.values import parse_date
+
+app = typer.Typer(
+    help="Check a school's admission and attendance registers against the pupil registration "
+    "regulations and local policy.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+COLOURS = {"red": "bold red", "amber": "bold yellow", "green": "bold green"}
+
+
+class FailOn(str, Enum):
+    red = "red"
+    amber = "amber"
+    green = "green"
+    never = "never"
+
+
+def _as_of(value: Optional[str]) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+
+
+@app.command("inspect")
+def inspect_command(
+    pack: Annotated[Path, typer.Argument(help="The inspection pack folder (with pack.toml).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for findings.json, findings.csv, report.html.")] = Path("inspection"),
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Judge as at this date (dd/mm/yyyy); default: the pack's.")] = None,
+    policy: Annotated[Optional[str], typer.Option("--policy", help="A bundled policy name or a policy file; default: the pack's.")] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when any finding is at least this severe.")] = FailOn.never,
+) -> None:
+    """Inspect a pack and write the findings and the report."""
+    try:
+        result = run_inspection(pack, as_of=_as_of(as_of), policy=policy)
+    except PackError as err:
+        errors.print(f"[bold red]Cannot inspect {pack}[/]: {err}", highlight=False)
+        raise typer.Exit(2) from None
+    written = write_outputs(result, out)
+
+    table = Table(title=f"{result.school.name} (URN {result.school.urn}) as at {result.inspection.date:%d/%m/%Y}")
+    table.add_column("Rule")
+    table.add_column("Title")
+    table.add_column("Status")
+    for severity in COLOURS:
+        table.add_column(severity.capitalize(), justify="right")
+    for rule in result.rules:
+        status = "checked" if rule.status == "checked" else f"not checked: {rule.reason}"
+        counts = [str(result.count(severity, rule.code)) for severity in COLOURS]
+        table.add_row(rule.code, rule.title, status, *counts)
+    console.print(table)
+    read = sum(i.rows for i in result.inputs)
+    rejected = sum(i.rejected for i in result.inputs)
+    console.print(
+        f"{len(result.findings)} findings "
+        + " ".join(f"[{COLOURS[s]}]{result.count(s)} {s}[/]" for s in COLOURS)
+        + f" · {read} rows read, {rejected} rejected · policy {result.inspection.policy}",
+        highlight=False,
+    )
+    for path in written:
+        console.print(f"  wrote {path}", highlight=False)
+
+    if fail_on is not FailOn.never:
+        limit = SEVERITY_ORDER[fail_on.value]
+        if any(SEVERITY_ORDER[f.severity] <= limit for f in result.findings):
+            raise typer.Exit(1)
+
+
+@app.command("rules")
+def rules_command() -> None:
+    """List the rule catalogue."""
+    table = Table()
+    for column in ("Code", "Name", "Severity", "Duty", "Needs", "What it finds"):
+        table.add_column(column)
+    for rule in load_rules():
+        severities = "/".join(dict.fromkeys(case.severity for case in rule.cases))
+        table.add_row(rule.code, rule.name, severities, rule.requirement, ", ".join(rule.needs) or "-", rule.title)
+    console.print(table)
+
+
+@app.command("explain")
+def explain_command(
+    code: Annotated[str, typer.Argument(help="A rule code (REG001) or name (deletion-not-notified).")],
+    policy: Annotated[str, typer.Option("--policy", help="Show thresholds under this policy.")] = "statutory",
+) -> None:
+    """Explain a rule: what it does, why, its legal basis, its thresholds and an example."""
+    rule = find_rule(code)
+    if rule is None:
+        errors.print(f"No rule {code!r}. `register-audit rules` lists them.")
+        raise typer.Exit(2)
+    chosen = load_policy(policy)
+    today = dt.date.today()
+    console.print(f"[bold]{rule.code} {rule.name}[/]: {rule.title}", highlight=False)
+    console.print(f"Severity: {'/'.join(c.severity for c in rule.cases)} · duty: {rule.requirement} · needs: {', '.join(rule.needs) or 'the admission register only'}", highlight=False)
+    sections = [("What it does", rule.explain.what), ("Why is this bad?", rule.explain.why)]
+    if rule.explain.exempt:
+        sections.append(("Exempt", rule.explain.exempt))
+    sections.append(("Example", rule.explain.example))
+    for heading, body in sections:
+        console.print(f"\n[bold]{heading}[/]\n{body}", highlight=False)
+    console.print("\n[bold]Legal basis[/]", highlight=False)
+    for era, text in rule.legal_basis.items():
+        label = {"any": "In any era"}.get(era, f"{era} Regulations era")
+        console.print(f"- {label}: {text}", highlight=False)
+    console.print(f"\n[bold]Thresholds[/] (policy {chosen.name})", highlight=False)
+    if not rule.uses:
+        console.print("- none", highlight=False)
+    for name in rule.uses:
+        threshold = chosen.thresholds[name]
+        console.print(
+            f"- {name} = {threshold.value_on(today)} {threshold.unit}: {threshold.description}. Source: {threshold.source}",
+            highlight=False,
+        )
+
+
+def main() -> None:  # pragma: no cover
+    app()

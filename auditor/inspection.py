@@ -1,0 +1,122 @@
+"""One inspection: pack in, findings out. ``inspect`` is the library's entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from auditor import engine
+from auditor.calendar import SchoolCalendar
+from auditor.facts import Context, build_facts
+from auditor.findings import (
+    Finding,
+    InputInfo,
+    Inspection,
+    InspectionInfo,
+    RejectedRowInfo,
+    RuleStatus,
+    SchoolInfo,
+    ToolInfo,
+)
+from auditor.load import Pack, load_pack
+from auditor.policy import load_policy
+from auditor.regulations import regulations
+from auditor.rules import SEVERITY_ORDER, Rule, load_rules
+from auditor.text import render
+
+
+def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | None = None) -> Inspection:
+    """Inspect the pack at ``pack_path`` as at ``as_of`` (default: the pack's inspection date)
+    under ``policy`` (default: the pack's). Raises ``PackError`` when the pack cannot be read."""
+    from auditor import __version__
+
+    pack = load_pack(pack_path)
+    settings = pack.config.inspection
+    as_of = as_of or settings.date
+    chosen = load_policy(policy or settings.policy, base=pack.root)
+    thresholds = chosen.values_on(as_of)
+    context = _context(pack, as_of, settings.period_start)
+
+    statuses, checked = [], []
+    for rule in load_rules():
+        missing = [pack.file_name(need) for need in rule.needs if not pack.has(need)]
+        status = RuleStatus(
+            code=rule.code,
+            name=rule.name,
+            title=rule.title,
+            requirement=rule.requirement,
+            status="not_checked" if missing else "checked",
+            reason=f"no {' or '.join(missing)} in the pack" if missing else None,
+            evidence_labels=rule.evidence,
+        )
+        statuses.append(status)
+        if not missing:
+            checked.append(rule)
+
+    facts = build_facts({rule.fact for rule in checked}, context)
+    matches = engine.evaluate(checked, facts, thresholds)
+    findings = [_finding(m.rule, m.case.severity, m.fact, thresholds, pack) for m in matches]
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.rule, f.pupil or "", f.id))
+    for status in statuses:
+        status.findings = sum(1 for f in findings if f.rule == status.code)
+
+    school = pack.config.school
+    return Inspection(
+        tool=ToolInfo(version=__version__),
+        school=SchoolInfo(urn=school.urn, name=school.name, la=school.la),
+        inspection=InspectionInfo(
+            date=as_of,
+            period_start=settings.period_start,
+            policy=chosen.name,
+            policy_title=chosen.title,
+            calendar=context.calendar.source,
+        ),
+        inputs=[InputInfo(**vars(summary)) for summary in pack.inputs],
+        rules=statuses,
+        findings=findings,
+        rejected_rows=[RejectedRowInfo(**vars(row)) for row in pack.rejected],
+    )
+
+
+def _context(pack: Pack, as_of: dt.date, period_start: dt.date) -> Context:
+    """The pack trimmed to what is judged (nothing after ``as_of``) and its school calendar."""
+    attendance = pack.tables.get("attendance")
+    if attendance is not None:
+        attendance = attendance[attendance["date"] <= pd.Timestamp(as_of)]
+        pack.tables["attendance"] = attendance
+    earliest = [pd.Timestamp(period_start)]
+    for key, column in (("attendance", "date"), ("part_time_timetables", "start_date")):
+        table = pack.tables.get(key)
+        if table is not None and len(table):
+            earliest.append(table[column].min())
+    calendar = SchoolCalendar.build(
+        start=min(earliest).date(),
+        end=as_of,
+        explicit=pack.tables.get("calendar"),
+        attendance=attendance,
+    )
+    return Context(pack, calendar, regulations(), as_of, period_start)
+
+
+def _finding(rule: Rule, severity: str, fact: dict, thresholds: dict, pack: Pack) -> Finding:
+    event_date = dt.date.fromisoformat(fact[rule.event_date]) if rule.event_date in fact else None
+    era = regulations().era_on(event_date or pack.config.inspection.date)
+    words = {**fact, "policy": thresholds, "era": era.short}
+    digest = hashlib.sha256(f"{pack.config.school.urn}|{rule.code}|{fact['id']}".encode()).hexdigest()
+    return Finding(
+        id=f"{rule.code}-{digest[:12]}",
+        rule=rule.code,
+        title=rule.title,
+        severity=severity,
+        requirement=rule.requirement,
+        upn=fact.get("upn"),
+        pupil=fact.get("pupil"),
+        event_date=event_date,
+        summary=render(rule.summary, words),
+        evidence={key: fact[key] for key in rule.evidence if key in fact},
+        legal_basis=rule.legal_basis_for(era.id),
+        action=render(rule.action, words),
+    )

@@ -1,0 +1,41 @@
+"""The words of findings: rule templates rendered in a sandbox (rule files are data, never code)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from typing import Any
+
+from jinja2.sandbox import SandboxedEnvironment
+
+
+def uk_date(value: Any) -> str:
+    """ISO date (or date) as dd/mm/yyyy, the way English registers write it."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
+
+
+def plural(count: Any, noun: str) -> str:
+    number = float(count)
+    shown = int(number) if number.is_integer() else number
+    return f"{shown} {noun}" + ("" if number == 1 else "s")
+
+
+@cache
+def environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    env.filters["uk"] = uk_date
+    env.filters["plural"] = plural
+    return env
+
+
+def render(template: str, context: dict[str, Any]) -> str:
+    text = environment().from_string(template).render(**context)
+    return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,103 @@
+"""Reading the values found in English school exports: dates, yes/no flags, year groups.
+
+Each reader takes the cell's text and returns a value or raises ``ValueError`` with a sentence a
+school administrator understands. The vectorised forms apply the same reader to each distinct value
+of a column, so that a million marks on two hundred dates cost two hundred parses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+# English order only: day, month, year. 03/04/2025 is the 3rd of April.
+_ENGLISH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?: 00:00(?::00)?)?$")
+
+
+def parse_date(text: object) -> dt.date:
+    """An ISO (2025-03-14) or English (14/03/2025) date; never month-first."""
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    value = str(text).strip()
+    if not value:
+        raise ValueError("no date given")
+    if match := _ISO.match(value):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _ENGLISH.match(value):
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        raise ValueError(f"'{value}' is not a date in the form dd/mm/yyyy or yyyy-mm-dd")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"date {value} does not exist") from None
+
+
+def parse_optional_date(text: object) -> dt.date | None:
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    return parse_date(text)
+
+
+_YES = {"y", "yes", "true", "1"}
+_NO = {"n", "no", "false", "0"}
+
+
+def parse_yes_no(text: object) -> bool | None:
+    if text is None or isinstance(text, bool):
+        return text
+    value = str(text).strip().lower()
+    if not value:
+        return None
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise ValueError(f"'{text}' is not Y or N")
+
+
+# Ordered youngest first, so that the most senior year group is the last one present.
+YEAR_GROUPS = ("N1", "N2", "R", *(str(n) for n in range(1, 15)))
+_YEAR = re.compile(r"^(?:year|yr|y)?\s*(\d{1,2})$", re.IGNORECASE)
+_YEAR_ALIASES = {"reception": "R", "rec": "R", "yr r": "R", "nursery 1": "N1", "nursery 2": "N2"}
+
+
+def parse_year_group(text: object) -> str | None:
+    if text is None:
+        return None
+    value = str(text).strip()
+    if not value:
+        return None
+    value = _YEAR_ALIASES.get(value.lower(), value.upper())
+    if match := _YEAR.match(value):
+        value = str(int(match[1]))
+    if value not in YEAR_GROUPS:
+        raise ValueError(f"'{text}' is not a year group (N1, N2, R, 1-14)")
+    return value
+
+
+def parse_date_column(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Vectorised ``parse_date``: (datetime64 column with NaT where unreadable, reason column)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed, reasons = [], []
+    for text in uniques:
+        try:
+            parsed.append(pd.Timestamp(parse_date(text)))
+            reasons.append(None)
+        except ValueError as err:
+            parsed.append(pd.NaT)
+            reasons.append(str(err))
+    parsed_u = pd.DatetimeIndex(parsed, dtype="datetime64[ns]") if parsed else pd.DatetimeIndex([])
+    reasons_u = pd.Series(reasons, dtype=object)
+    missing = codes < 0
+    safe = codes.clip(min=0)
+    dates = pd.Series(parsed_u.take(safe) if len(parsed_u) else pd.NaT, index=values.index)
+    reason = pd.Series(reasons_u.take(safe).to_numpy() if len(reasons_u) else None, index=values.index)
+    dates[missing] = pd.NaT
+    reason[missing] = "no date given"
+    return dates.astype("datetime64[ns]"), reason
