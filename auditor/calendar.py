@@ -37,7 +37,7 @@ class SchoolCalendar:
         attendance extract, days on which no pupil has any mark (holidays the export leaves out)."""
         index = pd.date_range(start, end, freq="D")
         bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=range(start.year, end.year + 1))
-        weekday = index.dayofweek < 5
+        weekday = index.day_of_week < 5
         not_holiday = ~index.isin(pd.DatetimeIndex(list(bank_holidays)))
         derived = pd.DataFrame({"am_open": weekday & not_holiday, "pm_open": weekday & not_holiday}, index=index)
 
@@ -64,10 +64,7 @@ class SchoolCalendar:
             if covered.all():
                 source = "calendar.csv"
             else:
-                source = (
-                    f"calendar.csv for {first:%d/%m/%Y}–{last:%d/%m/%Y}; other days derived: "
-                    + ", ".join(notes)
-                )
+                source = f"calendar.csv for {first:%d/%m/%Y}–{last:%d/%m/%Y}; other days derived: " + ", ".join(notes)
             return cls(days, source, pd.DatetimeIndex(index[covered]))
         return cls(derived, "derived (no calendar.csv): " + ", ".join(notes))
 
@@ -130,16 +127,14 @@ class SchoolCalendar:
         """The last school day of the school year ending in ``year``, and whether it is estimated:
         from calendar.csv where it covers that July, else the last weekday on or before 22 July
         (English schools break up in the second half of July)."""
-        window = (self.explicit_days >= pd.Timestamp(year, 7, 1)) & (
-            self.explicit_days <= pd.Timestamp(year, 8, 31)
-        )
+        window = (self.explicit_days >= pd.Timestamp(year, 7, 1)) & (self.explicit_days <= pd.Timestamp(year, 8, 31))
         if window.any():
             covered = self.days.loc[self.explicit_days[window]]
             open_days = covered.index[(covered["am_open"] | covered["pm_open"]).to_numpy()]
             if len(open_days):
                 return open_days.max().date(), False
         estimate = pd.Timestamp(year, _USUAL_SUMMER_BREAK[0], _USUAL_SUMMER_BREAK[1])
-        while estimate.dayofweek >= 5:
+        while estimate.day_of_week >= 5:
             estimate -= pd.Timedelta(days=1)
         return estimate.date(), True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -37,7 +37,7 @@ class FailOn(str, Enum):
     never = "never"
 
 
-def _as_of(value: Optional[str]) -> Optional[dt.date]:
+def _as_of(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -49,21 +49,29 @@ def _as_of(value: Optional[str]) -> Optional[dt.date]:
 @app.command("inspect")
 def inspect_command(
     pack: Annotated[Path, typer.Argument(help="The inspection pack folder (with pack.toml).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for findings.json, findings.csv, report.html.")] = Path("inspection"),
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Judge as at this date (dd/mm/yyyy); default: the pack's.")] = None,
-    policy: Annotated[Optional[str], typer.Option("--policy", help="A bundled policy name or a policy file; default: the pack's.")] = None,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when any finding is at least this severe.")] = FailOn.never,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for findings.json, findings.csv, report.html.")
+    ] = Path("inspection"),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge as at this date (dd/mm/yyyy); default: the pack's.")
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="A bundled policy name or a policy file; default: the pack's.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when any finding is at least this severe.")
+    ] = FailOn.never,
 ) -> None:
     """Inspect a pack and write the findings and the report."""
     try:
         result = run_inspection(pack, as_of=_as_of(as_of), policy=policy)
     except PackError as err:
-        errors.print(f"[bold red]Cannot inspect {pack}[/]: {err}", highlight=False)
+        errors.print(f"[bold red]Cannot inspect the pack[/]: {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     written = write_outputs(result, out)
 
     table = Table(title=f"{result.school.name} (URN {result.school.urn}) as at {result.inspection.date:%d/%m/%Y}")
-    table.add_column("Rule")
+    table.add_column("Rule", no_wrap=True)
     table.add_column("Title")
     table.add_column("Status")
     for severity in COLOURS:
@@ -94,8 +102,9 @@ def inspect_command(
 def rules_command() -> None:
     """List the rule catalogue."""
     table = Table()
-    for column in ("Code", "Name", "Severity", "Duty", "Needs", "What it finds"):
-        table.add_column(column)
+    for column in ("Code", "Name", "Severity", "Duty", "Needs"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("What it finds")
     for rule in load_rules():
         severities = "/".join(dict.fromkeys(case.severity for case in rule.cases))
         table.add_row(rule.code, rule.name, severities, rule.requirement, ", ".join(rule.needs) or "-", rule.title)
@@ -115,7 +124,10 @@ def explain_command(
     chosen = load_policy(policy)
     today = dt.date.today()
     console.print(f"[bold]{rule.code} {rule.name}[/]: {rule.title}", highlight=False)
-    console.print(f"Severity: {'/'.join(c.severity for c in rule.cases)} · duty: {rule.requirement} · needs: {', '.join(rule.needs) or 'the admission register only'}", highlight=False)
+    console.print(
+        f"Severity: {'/'.join(c.severity for c in rule.cases)} · duty: {rule.requirement} · needs: {', '.join(rule.needs) or 'the admission register only'}",
+        highlight=False,
+    )
     sections = [("What it does", rule.explain.what), ("Why is this bad?", rule.explain.why)]
     if rule.explain.exempt:
         sections.append(("Exempt", rule.explain.exempt))

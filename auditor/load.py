@@ -223,16 +223,12 @@ def _line_numbers(count: int, skipped: dict[int, str]) -> np.ndarray:
     return lines[~np.isin(lines, list(skipped))]
 
 
-def _rename_columns(
-    frame: pd.DataFrame, name: str, spec: FileSpec, mapping: dict[str, str]
-) -> pd.DataFrame:
+def _rename_columns(frame: pd.DataFrame, name: str, spec: FileSpec, mapping: dict[str, str]) -> pd.DataFrame:
     """Map the pack's headers onto the contract's names: the pack.toml mapping first, then
     headers that differ only in case, spacing or punctuation ("Date of Birth")."""
     unknown = set(mapping) - set(spec.columns)
     if unknown:
-        raise PackError(
-            "pack.toml", f"[columns.{spec.key}] maps unknown columns: {', '.join(sorted(unknown))}"
-        )
+        raise PackError("pack.toml", f"[columns.{spec.key}] maps unknown columns: {', '.join(sorted(unknown))}")
     by_header = {header: contract for contract, header in mapping.items()}
     missing_mapped = [h for h in by_header if h not in frame.columns]
     if missing_mapped:
@@ -305,9 +301,7 @@ def _validate_attendance(frame: pd.DataFrame) -> tuple[pd.DataFrame, list]:
     repeated = frame.loc[ok, "line"].ne(first_line)
     fail(
         repeated.reindex(frame.index, fill_value=False),
-        "a second mark for this pupil and session (the first is on line "
-        + first_line[repeated].astype(str)
-        + ")",
+        "a second mark for this pupil and session (the first is on line " + first_line[repeated].astype(str) + ")",
     )
     ok = reason.isna()
 

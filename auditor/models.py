@@ -28,9 +28,7 @@ YesNo = Annotated[bool | None, BeforeValidator(parse_yes_no)]
 Text = Annotated[str, BeforeValidator(_blank_to_none), Field(min_length=1)]
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 Upn = Annotated[str, BeforeValidator(lambda v: _blank_to_none(v).upper() if _blank_to_none(v) else v)]
-OptionalUpn = Annotated[
-    str | None, BeforeValidator(lambda v: _blank_to_none(v).upper() if _blank_to_none(v) else None)
-]
+OptionalUpn = Annotated[str | None, BeforeValidator(lambda v: _blank_to_none(v).upper() if _blank_to_none(v) else None)]
 
 
 class Row(BaseModel):
@@ -116,9 +114,7 @@ class TimetableRow(Row):
     @model_validator(mode="after")
     def _ends_after_start(self) -> TimetableRow:
         if self.end_date and self.end_date < self.start_date:
-            raise ValueError(
-                f"end date {self.end_date:%d/%m/%Y} is before the start date {self.start_date:%d/%m/%Y}"
-            )
+            raise ValueError(f"end date {self.end_date:%d/%m/%Y} is before the start date {self.start_date:%d/%m/%Y}")
         return self
 
 

@@ -80,6 +80,4 @@ def load_policy(reference: str, base: Path | None = None) -> Policy:
     thresholds: dict[str, Threshold] = {}
     for policy_file in reversed(files):
         thresholds.update(policy_file.thresholds)
-    return Policy(
-        name=files[0].name, title=files[0].title, thresholds=thresholds, chain=[f.name for f in files]
-    )
+    return Policy(name=files[0].name, title=files[0].title, thresholds=thresholds, chain=[f.name for f in files])

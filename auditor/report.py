@@ -25,9 +25,7 @@ def spreadsheet_safe(value: object) -> str:
 
 
 def evidence_text(finding: Finding, labels: dict[str, str]) -> str:
-    return "; ".join(
-        f"{labels.get(key, key)}: {_shown(value)}" for key, value in finding.evidence.items()
-    )
+    return "; ".join(f"{labels.get(key, key)}: {_shown(value)}" for key, value in finding.evidence.items())
 
 
 def _shown(value: object) -> str:
@@ -38,8 +36,18 @@ def _shown(value: object) -> str:
 
 
 FINDING_COLUMNS = (
-    "id", "rule", "title", "severity", "requirement", "upn", "pupil", "event_date", "summary",
-    "evidence", "legal_basis", "action",
+    "id",
+    "rule",
+    "title",
+    "severity",
+    "requirement",
+    "upn",
+    "pupil",
+    "event_date",
+    "summary",
+    "evidence",
+    "legal_basis",
+    "action",
 )
 
 
@@ -84,10 +92,14 @@ def _templates() -> Environment:
 
 def render_html(inspection: Inspection) -> str:
     catalogue = {rule.code: rule for rule in load_rules()}
-    return _templates().get_template("report.html.j2").render(
-        report=inspection,
-        catalogue=catalogue,
-        severities=("red", "amber", "green"),
+    return (
+        _templates()
+        .get_template("report.html.j2")
+        .render(
+            report=inspection,
+            catalogue=catalogue,
+            severities=("red", "amber", "green"),
+        )
     )
 
 

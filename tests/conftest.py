@@ -1,0 +1,143 @@
+"""Step definitions shared by every feature file in ``features/``, in the words of the policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from auditor import inspect
+from auditor.values import parse_date
+from tests.packs import PackBuilder
+
+DATE = parsers.parse  # steps read dates as dd/mm/yyyy, the way officers write them
+
+
+@pytest.fixture
+def pack(tmp_path) -> PackBuilder:
+    return PackBuilder(tmp_path / "pack")
+
+
+def _date(text: str) -> dt.date:
+    return parse_date(text)
+
+
+# ---- the school and its lists ------------------------------------------------------------------
+
+
+@given("the local authority's list of returns from the school")
+def returns_list(pack):
+    pack.returns = pack.returns if pack.returns is not None else []
+
+
+@given("the pack holds no list of returns")
+def no_returns_file(pack):
+    pack.returns = None
+
+
+@given(parsers.parse("the school's calendar ends the summer term on {day}"))
+def summer_term_ends(pack, day):
+    end = _date(day)
+    first = dt.date(end.year, 7, 1)
+    for offset in range((dt.date(end.year, 8, 31) - first).days + 1):
+        date = first + dt.timedelta(days=offset)
+        is_open = "Y" if date.weekday() < 5 and date <= end else "N"
+        pack.calendar.append({"date": date.strftime("%d/%m/%Y"), "am_open": is_open, "pm_open": is_open})
+
+
+@given(
+    parsers.re(r'the pupil "(?P<name>[^"]+)"(?: born (?P<born>\S+))? in year (?P<year>\S+) is on roll at the school')
+)
+def pupil_on_roll(pack, name, born, year):
+    pack.add_pupil(name, year_group=year, born=_date(born) if born else None)
+
+
+@given(parsers.parse('the pupil "{name}" is on roll at the school'))
+def pupil_on_roll_any_year(pack, name):
+    pack.add_pupil(name)
+
+
+@given(parsers.parse('"{name}" was deleted from the register on {day} on ground "{ground}"'))
+def deleted(pack, name, day, ground):
+    pack.delete(name, _date(day), ground)
+
+
+@given(parsers.parse('the local authority holds no {return_type} return for "{name}"'))
+def no_return(pack, return_type, name):
+    upn = pack.pupils[name]["upn"]
+    pack.returns = [r for r in pack.returns or [] if not (r["upn"] == upn and r["return_type"] == return_type)]
+
+
+@given(parsers.parse('the local authority received a {return_type} return for "{name}" on {day}'))
+def return_received(pack, return_type, name, day):
+    pack.add_return(return_type, _date(day), name)
+
+
+@given(
+    parsers.parse(
+        'the local authority received a {return_type} return with no UPN naming "{names}" born {born} on {day}'
+    )
+)
+def return_by_names(pack, return_type, names, born, day):
+    forename, _, surname = names.partition(" ")
+    pack.add_return(return_type, _date(day), forename=forename, surname=surname, born=born)
+
+
+@given(parsers.parse('the attendance register for "{name}" reads'))
+def attendance_grid(pack, name, datatable):
+    header, *weeks = datatable
+    for row in weeks:
+        pack.add_week(name, _date(row[0]), row[1:])
+
+
+# ---- the inspection ----------------------------------------------------------------------------
+
+
+@when(parsers.parse("the registers are inspected on {day}"), target_fixture="result")
+def inspected(pack, day):
+    as_of = _date(day)
+    return inspect(pack.write(as_of), as_of=as_of)
+
+
+def _findings(result, code, pack, name):
+    upn = pack.pupils[name]["upn"]
+    return [f for f in result.findings if f.rule == code and f.upn == upn]
+
+
+@then(parsers.parse('a {severity} finding {code} is raised for "{name}"'), target_fixture="finding")
+def finding_raised(result, pack, severity, code, name):
+    found = _findings(result, code, pack, name)
+    assert len(found) == 1, f"expected one {code} finding for {name}, got {[f.summary for f in found]}"
+    assert found[0].severity == severity, found[0]
+    return found[0]
+
+
+@then(parsers.parse('no finding {code} is raised for "{name}"'))
+def no_finding(result, pack, code, name):
+    found = _findings(result, code, pack, name)
+    assert found == [], [f.summary for f in found]
+    assert any(r.code == code for r in result.rules), f"{code} is not a loaded rule"
+
+
+@then(parsers.parse('its legal basis cites "{text}"'))
+def legal_basis_cites(finding, text):
+    assert text in finding.legal_basis, finding.legal_basis
+
+
+@then(parsers.parse("its evidence shows {count:d} deletion returns held"))
+def evidence_returns(finding, count):
+    assert finding.evidence["deletion_returns"] == count
+
+
+@then(parsers.parse("its evidence shows the return came {days:d} days after the deletion"))
+def evidence_delay(finding, days):
+    assert finding.evidence["return_delay_days"] == days
+    assert f"{days} days after" in finding.summary
+
+
+@then(parsers.parse('rule {code} is reported as not checked because "{reason}"'))
+def not_checked(result, code, reason):
+    status = next(r for r in result.rules if r.code == code)
+    assert status.status == "not_checked"
+    assert status.reason == reason

@@ -1,0 +1,73 @@
+"""School-day arithmetic: weekends, bank holidays, closures and holidays never count."""
+
+import datetime as dt
+
+import pandas as pd
+
+from auditor.calendar import SchoolCalendar
+
+
+def marks(days, code="/"):
+    rows = [{"date": pd.Timestamp(d), "session": s, "code": code} for d in days for s in ("AM", "PM")]
+    return pd.DataFrame(rows)
+
+
+def test_derived_calendar_skips_weekends_and_bank_holidays():
+    calendar = SchoolCalendar.build(dt.date(2024, 12, 20), dt.date(2025, 1, 3))
+    # Mon 23, Tue 24, Fri 27, Mon 30, Tue 31 Dec, Thu 2, Fri 3 Jan: Christmas, Boxing Day and New Year's Day are bank holidays.
+    assert calendar.school_days_between(dt.date(2024, 12, 20), dt.date(2025, 1, 3)) == 7
+    assert not calendar.is_school_day(dt.date(2024, 12, 25))
+    assert not calendar.is_school_day(dt.date(2024, 12, 21))  # Saturday
+    assert "derived" in calendar.source
+
+
+def test_days_without_marks_inside_the_extract_are_holidays():
+    # The export has marks for the week before and after half-term, none during it.
+    marked = pd.bdate_range("2025-02-10", "2025-02-14").append(pd.bdate_range("2025-02-24", "2025-02-28"))
+    calendar = SchoolCalendar.build(dt.date(2025, 2, 10), dt.date(2025, 2, 28), attendance=marks(marked))
+    assert calendar.school_days_between(dt.date(2025, 2, 14), dt.date(2025, 2, 24)) == 1
+    assert not calendar.is_school_day(dt.date(2025, 2, 19))
+
+
+def test_whole_school_hash_closes_the_session():
+    days = pd.bdate_range("2025-01-06", "2025-01-10")
+    attendance = marks(days)
+    attendance.loc[attendance["date"] == pd.Timestamp("2025-01-06"), "code"] = "#"  # INSET day
+    calendar = SchoolCalendar.build(dt.date(2025, 1, 6), dt.date(2025, 1, 10), attendance=attendance)
+    assert not calendar.is_school_day(dt.date(2025, 1, 6))
+    assert calendar.school_days_between(dt.date(2025, 1, 3), dt.date(2025, 1, 10)) == 4
+
+
+def test_explicit_calendar_wins_where_it_covers():
+    explicit = pd.DataFrame(
+        {"date": pd.to_datetime(["2025-01-06", "2025-01-07"]), "am_open": [False, True], "pm_open": [False, False]}
+    )
+    calendar = SchoolCalendar.build(dt.date(2025, 1, 6), dt.date(2025, 1, 10), explicit=explicit)
+    sessions = calendar.open_sessions()
+    tuesday = sessions[sessions["date"] == pd.Timestamp("2025-01-07")]
+    assert list(tuesday["session"]) == ["AM"] and tuesday["weight"].iloc[0] == 1.0
+    assert not calendar.is_school_day(dt.date(2025, 1, 6))
+    assert calendar.source.startswith("calendar.csv for 06/01/2025")
+
+
+def test_add_school_days_crosses_a_weekend():
+    calendar = SchoolCalendar.build(dt.date(2025, 1, 6), dt.date(2025, 1, 31))
+    assert calendar.add_school_days(dt.date(2025, 1, 9), 5) == dt.date(2025, 1, 16)
+
+
+def test_open_sessions_are_numbered_in_order():
+    calendar = SchoolCalendar.build(dt.date(2025, 1, 10), dt.date(2025, 1, 13))  # Fri, Sat, Sun, Mon
+    sessions = calendar.open_sessions()
+    assert list(sessions["session_seq"]) == [0, 1, 2, 3]
+    assert list(sessions["school_day"]) == [1, 1, 2, 2]
+    assert list(sessions["weight"]) == [0.5] * 4
+
+
+def test_summer_term_end_from_calendar_or_estimated():
+    explicit = pd.DataFrame({"date": pd.date_range("2024-07-01", "2024-08-31")})
+    explicit["am_open"] = explicit["pm_open"] = (explicit["date"] <= "2024-07-19") & (
+        explicit["date"].dt.day_of_week < 5
+    )
+    calendar = SchoolCalendar.build(dt.date(2024, 7, 1), dt.date(2024, 9, 30), explicit=explicit)
+    assert calendar.summer_term_end(2024) == (dt.date(2024, 7, 19), False)
+    assert calendar.summer_term_end(2025) == (dt.date(2025, 7, 22), True)
