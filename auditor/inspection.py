@@ -38,7 +38,7 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
     as_of = as_of or settings.date
     chosen = load_policy(policy or settings.policy, base=pack.root)
     thresholds = chosen.values_on(as_of)
-    context = _context(pack, as_of, settings.period_start)
+    context = _context(pack, as_of, settings.period_start, thresholds)
 
     statuses, checked = [], []
     for rule in load_rules():
@@ -81,7 +81,7 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
     )
 
 
-def _context(pack: Pack, as_of: dt.date, period_start: dt.date) -> Context:
+def _context(pack: Pack, as_of: dt.date, period_start: dt.date, thresholds: dict) -> Context:
     """The pack trimmed to what is judged (nothing after ``as_of``) and its school calendar."""
     attendance = pack.tables.get("attendance")
     if attendance is not None:
@@ -98,7 +98,7 @@ def _context(pack: Pack, as_of: dt.date, period_start: dt.date) -> Context:
         explicit=pack.tables.get("calendar"),
         attendance=attendance,
     )
-    return Context(pack, calendar, regulations(), as_of, period_start)
+    return Context(pack, calendar, regulations(), as_of, period_start, thresholds)
 
 
 def _finding(rule: Rule, severity: str, fact: dict, thresholds: dict, pack: Pack) -> Finding:

@@ -63,13 +63,13 @@ def deleted(pack, name, day, ground):
     pack.delete(name, _date(day), ground)
 
 
-@given(parsers.parse('the local authority holds no {return_type} return for "{name}"'))
+@given(parsers.re(r'the local authority holds no (?P<return_type>\w+) return for "(?P<name>[^"]+)"'))
 def no_return(pack, return_type, name):
     upn = pack.pupils[name]["upn"]
     pack.returns = [r for r in pack.returns or [] if not (r["upn"] == upn and r["return_type"] == return_type)]
 
 
-@given(parsers.parse('the local authority received a {return_type} return for "{name}" on {day}'))
+@given(parsers.re(r'the local authority received an? (?P<return_type>[\w-]+) return for "(?P<name>[^"]+)" on (?P<day>\S+)'))
 def return_received(pack, return_type, name, day):
     pack.add_return(return_type, _date(day), name)
 
@@ -91,6 +91,11 @@ def attendance_grid(pack, name, datatable):
         pack.add_week(name, _date(row[0]), row[1:])
 
 
+@given(parsers.parse('the school is inspected under the "{policy}" policy'))
+def under_policy(pack, policy):
+    pack.policy = policy
+
+
 # ---- the inspection ----------------------------------------------------------------------------
 
 
@@ -105,7 +110,8 @@ def _findings(result, code, pack, name):
     return [f for f in result.findings if f.rule == code and f.upn == upn]
 
 
-@then(parsers.parse('a {severity} finding {code} is raised for "{name}"'), target_fixture="finding")
+@then(parsers.re(r'an? (?P<severity>red|amber|green) finding (?P<code>\w+) is raised for "(?P<name>[^"]+)"'),
+      target_fixture="finding")
 def finding_raised(result, pack, severity, code, name):
     found = _findings(result, code, pack, name)
     assert len(found) == 1, f"expected one {code} finding for {name}, got {[f.summary for f in found]}"
@@ -141,3 +147,14 @@ def not_checked(result, code, reason):
     status = next(r for r in result.rules if r.code == code)
     assert status.status == "not_checked"
     assert status.reason == reason
+
+
+@then(parsers.parse('its summary says "{text}"'))
+def summary_says(finding, text):
+    assert text in finding.summary, finding.summary
+
+
+@then(parsers.parse("its evidence shows {days:g} school days of continuous unauthorised absence from {day}"))
+def evidence_absence_run(finding, days, day):
+    assert finding.evidence["school_days"] == days
+    assert finding.evidence["run_start"] == _date(day).isoformat()

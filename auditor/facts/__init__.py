@@ -8,8 +8,9 @@ every fact has a unique ``id`` and its ``kind``. Values are JSON: dates as ISO s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -29,9 +30,28 @@ class Context:
     regulations: Regulations
     as_of: dt.date
     period_start: dt.date
+    # The policy's values, for evidence dates only (the day a threshold was reached, a due date):
+    # whether a threshold is met is decided by the rules' conditions, never here.
+    thresholds: Mapping[str, Any]
 
     def table(self, key: str) -> pd.DataFrame | None:
         return self.pack.tables.get(key)
+
+    @cached_property
+    def marks(self) -> pd.DataFrame:
+        """The attendance marks on school sessions, in order, each with the session's sequence
+        number among open sessions, its school-day number and weight (see SchoolCalendar).
+        Marks on closed sessions and ``#`` closures neither count nor break a run, so are left out."""
+        attendance = self.table("attendance")
+        if attendance is None:
+            raise LookupError("no attendance in the pack")
+        marks = attendance[attendance["category"] != "closure"].merge(
+            self.calendar.open_sessions(), on=["date", "session"], how="inner"
+        )
+        return marks.sort_values(["upn", "session_seq"], ignore_index=True)
+
+    def school_day_number(self, dates: pd.Series) -> pd.Series:
+        return self.calendar.school_day_number(dates)
 
     @property
     def register(self) -> pd.DataFrame:
@@ -103,4 +123,4 @@ def matched_returns(context: Context, return_type: str) -> pd.DataFrame:
 
 def _register_builders() -> None:
     """Import the modules whose builders register themselves (one per family of facts)."""
-    from auditor.facts import deletions  # noqa: F401
+    from auditor.facts import absence, deletions  # noqa: F401
