@@ -101,13 +101,13 @@ def inspect_command(
 @app.command("rules")
 def rules_command() -> None:
     """List the rule catalogue."""
-    table = Table()
-    for column in ("Code", "Name", "Severity", "Duty", "Needs"):
+    table = Table(box=None, pad_edge=False)
+    for column in ("Code", "Name", "Severity", "Duty"):
         table.add_column(column, no_wrap=True)
     table.add_column("What it finds")
     for rule in load_rules():
         severities = "/".join(dict.fromkeys(case.severity for case in rule.cases))
-        table.add_row(rule.code, rule.name, severities, rule.requirement, ", ".join(rule.needs) or "-", rule.title)
+        table.add_row(rule.code, rule.name, severities, rule.requirement, rule.title)
     console.print(table)
 
 

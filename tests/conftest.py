@@ -158,3 +158,8 @@ def summary_says(finding, text):
 def evidence_absence_run(finding, days, day):
     assert finding.evidence["school_days"] == days
     assert finding.evidence["run_start"] == _date(day).isoformat()
+
+
+@then(parsers.parse("its evidence shows {days:g} school days of absence before the deletion"))
+def evidence_absence_before_deletion(finding, days):
+    assert finding.evidence["absence_before_school_days"] == days

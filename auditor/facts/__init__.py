@@ -112,13 +112,45 @@ def senior_year_group(context: Context) -> str | None:
     return next((y for y in reversed(YEAR_GROUPS) if y in present), None)
 
 
-def matched_returns(context: Context, return_type: str) -> pd.DataFrame:
-    """The LA returns of one type, each with the register UPN it concerns."""
+def matched_returns(context: Context, *return_types: str) -> pd.DataFrame:
+    """The LA returns of the given types, each with the register UPN it concerns."""
     returns = context.table("la_returns")
     if returns is None or returns.empty:
         return pd.DataFrame(columns=["matched_upn", "matched_by", "received_date"])
-    returns = returns[returns["return_type"] == return_type]
+    returns = returns[returns["return_type"].isin(return_types)]
     return returns.join(match_to_register(returns, context.register))
+
+
+def returns_about(
+    context: Context,
+    subjects: pd.DataFrame,
+    return_types: tuple[str, ...],
+    since: str,
+    before: str | None = None,
+) -> pd.DataFrame:
+    """For each row of ``subjects`` (a pupil ``upn`` and dates), the returns of ``return_types``
+    about that pupil received on or after its ``since`` column (and before its ``before`` column):
+    their count, the first one's date and how it was matched to the pupil."""
+    returns = matched_returns(context, *return_types)
+    window = [since] + ([before] if before else [])
+    joined = (
+        subjects[["upn", *window]]
+        .rename_axis("subject")
+        .reset_index()
+        .merge(returns[["matched_upn", "matched_by", "received_date"]], left_on="upn", right_on="matched_upn")
+    )
+    held = joined["received_date"] >= joined[since]
+    if before:
+        held &= joined["received_date"] < joined[before]
+    first = joined[held].sort_values("received_date").groupby("subject").first()
+    return pd.DataFrame(
+        {
+            "count": joined[held].groupby("subject").size().reindex(subjects.index).fillna(0).astype(int),
+            "first_date": pd.to_datetime(first["received_date"].reindex(subjects.index)),
+            "matched_by": first["matched_by"].reindex(subjects.index),
+        },
+        index=subjects.index,
+    )
 
 
 def _register_builders() -> None:

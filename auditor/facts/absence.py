@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.facts import Context, fact_kind, matched_returns, pupil_label, to_records
+from auditor.facts import Context, fact_kind, pupil_label, returns_about, to_records
 
 
 RUN_COLUMNS = ["upn", "run_start", "run_end", "sessions", "school_days", "codes"]
@@ -74,14 +74,9 @@ def unauthorised_absence_runs(context: Context) -> list[dict[str, Any]]:
     threshold_day = context.school_day_number(runs["threshold_reached_on"].fillna(as_of))
     runs["school_days_since_threshold"] = (today - threshold_day).where(reached)
 
-    returns = matched_returns(context, "absence")
-    joined = runs.rename_axis("run").reset_index().merge(
-        returns[["matched_upn", "received_date"]], left_on="upn", right_on="matched_upn"
-    )
-    joined = joined[joined["received_date"] >= joined["run_start"]]
-    first = joined.groupby("run")["received_date"].min()
-    runs["absence_returns"] = joined.groupby("run").size().reindex(runs.index).fillna(0).astype(int)
-    runs["first_return_date"] = pd.to_datetime(first.reindex(runs.index))
+    returned = returns_about(context, runs, ("absence",), since="run_start")
+    runs["absence_returns"] = returned["count"]
+    runs["first_return_date"] = returned["first_date"]
     has_return = runs["first_return_date"].notna() & reached
     runs["return_school_days_after_threshold"] = (
         context.school_day_number(runs["first_return_date"].fillna(as_of)) - threshold_day
