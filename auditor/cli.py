@@ -124,8 +124,10 @@ def explain_command(
     chosen = load_policy(policy)
     today = dt.date.today()
     console.print(f"[bold]{rule.code} {rule.name}[/]: {rule.title}", highlight=False)
+    needs = [*rule.needs, *([" or ".join(rule.needs_one_of)] if rule.needs_one_of else [])]
     console.print(
-        f"Severity: {'/'.join(c.severity for c in rule.cases)} · duty: {rule.requirement} · needs: {', '.join(rule.needs) or 'the admission register only'}",
+        f"Severity: {'/'.join(c.severity for c in rule.cases)} · duty: {rule.requirement} · "
+        f"needs: {', '.join(needs) or 'the admission register only'}",
         highlight=False,
     )
     sections = [("What it does", rule.explain.what), ("Why is this bad?", rule.explain.why)]

@@ -43,13 +43,15 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
     statuses, checked = [], []
     for rule in load_rules():
         missing = [pack.file_name(need) for need in rule.needs if not pack.has(need)]
+        if rule.needs_one_of and not any(pack.has(need) for need in rule.needs_one_of):
+            missing.append(" or ".join(pack.file_name(need) for need in rule.needs_one_of))
         status = RuleStatus(
             code=rule.code,
             name=rule.name,
             title=rule.title,
             requirement=rule.requirement,
             status="not_checked" if missing else "checked",
-            reason=f"no {' or '.join(missing)} in the pack" if missing else None,
+            reason=f"no {' and no '.join(missing)} in the pack" if missing else None,
             evidence_labels=rule.evidence,
         )
         statuses.append(status)
@@ -93,7 +95,8 @@ def _context(pack: Pack, as_of: dt.date, period_start: dt.date, thresholds: dict
         if table is not None and len(table):
             earliest.append(table[column].min())
     calendar = SchoolCalendar.build(
-        start=min(earliest).date(),
+        # A day early, so that "school days from a start date, inclusive" has a day before it.
+        start=(min(earliest) - pd.Timedelta(days=1)).date(),
         end=as_of,
         explicit=pack.tables.get("calendar"),
         attendance=attendance,

@@ -163,3 +163,45 @@ def evidence_absence_run(finding, days, day):
 @then(parsers.parse("its evidence shows {days:g} school days of absence before the deletion"))
 def evidence_absence_before_deletion(finding, days):
     assert finding.evidence["absence_before_school_days"] == days
+
+
+# ---- part-time timetables ----------------------------------------------------------------------
+
+
+def _timetable(pack, name, start, end="", agreed="Y", reviewed=None):
+    pack.timetables.append(
+        {
+            "upn": pack.pupils[name]["upn"],
+            "start_date": start,
+            "planned_end_date": "",
+            "end_date": end,
+            "hours_per_week": "15",
+            "parent_agreed": agreed,
+            "last_review_date": reviewed if reviewed is not None else start,
+        }
+    )
+
+
+@given(parsers.re(r'"(?P<name>[^"]+)" has been on a part-time timetable since (?P<start>\S+?)(?P<unagreed> with no parental agreement recorded)?$'))
+def timetable_running(pack, name, start, unagreed):
+    _timetable(pack, name, start, agreed="N" if unagreed else "Y")
+
+
+@given(parsers.parse('"{name}" was on a part-time timetable from {start} to {end}'))
+def timetable_ended(pack, name, start, end):
+    _timetable(pack, name, start, end)
+
+
+@given("the school keeps a part-time timetable log")
+def timetable_log(pack):
+    pack.timetables = []
+
+
+@then(parsers.parse('its evidence shows the timetable was {source}'))
+def evidence_timetable_source(finding, source):
+    assert finding.evidence["source"].startswith(source), finding.evidence["source"]
+
+
+@then(parsers.parse("its evidence shows {days:d} school days on the timetable"))
+def evidence_timetable_days(finding, days):
+    assert finding.evidence["school_days"] == days

@@ -50,6 +50,7 @@ class PackBuilder:
     marks: list[dict] = field(default_factory=list)
     returns: list[dict] | None = field(default_factory=list)
     calendar: list[dict] = field(default_factory=list)
+    timetables: list[dict] | None = None  # None: the pack has no part-time timetable log
     extra_files: dict[str, list[dict]] = field(default_factory=dict)
 
     def add_pupil(
@@ -136,6 +137,10 @@ class PackBuilder:
             )
         if self.marks:
             _write(self.root / "attendance.csv", self.marks, ["upn", "date", "session", "code"])
+        if self.timetables is not None:
+            _write(self.root / "part_time_timetables.csv", self.timetables,
+                   ["upn", "start_date", "planned_end_date", "end_date", "hours_per_week", "parent_agreed",
+                    "last_review_date"])
         if self.calendar:
             _write(self.root / "calendar.csv", self.calendar, ["date", "am_open", "pm_open"])
         for name, rows in self.extra_files.items():
