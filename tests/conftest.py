@@ -106,8 +106,12 @@ def inspected(pack, day):
 
 
 def _findings(result, code, pack, name):
-    upn = pack.pupils[name]["upn"]
-    return [f for f in result.findings if f.rule == code and f.upn == upn]
+    """A pupil's findings: by UPN for a pupil on roll, else by name (an allocated child never on roll)."""
+    if name in pack.pupils:
+        upn = pack.pupils[name]["upn"]
+        return [f for f in result.findings if f.rule == code and f.upn == upn]
+    forename, surname = name.split(" ", 1)
+    return [f for f in result.findings if f.rule == code and f.pupil == f"{surname}, {forename}"]
 
 
 @then(parsers.re(r'an? (?P<severity>red|amber|green) finding (?P<code>\w+) is raised for "(?P<name>[^"]+)"'),
@@ -205,3 +209,38 @@ def evidence_timetable_source(finding, source):
 @then(parsers.parse("its evidence shows {days:d} school days on the timetable"))
 def evidence_timetable_days(finding, days):
     assert finding.evidence["school_days"] == days
+
+
+# ---- allocations -------------------------------------------------------------------------------
+
+
+@given("the local authority's list of places allocated to the school")
+def allocations_list(pack):
+    pack.allocations = []
+
+
+@given("the pack holds no list of allocations")
+def no_allocations_file(pack):
+    pack.allocations = None
+
+
+@given(parsers.re(r'the local authority allocated "(?P<names>[^"]+)" born (?P<born>\S+) a place from (?P<start>\S+)'))
+def allocated_by_names(pack, names, born, start):
+    forename, _, surname = names.partition(" ")
+    allocated_on = _date(start) - dt.timedelta(days=28)
+    pack.allocations.append({"upn": "", "surname": surname, "forename": forename, "date_of_birth": born,
+                             "allocated_on": allocated_on.strftime("%d/%m/%Y"), "expected_start_date": start})
+
+
+@given(parsers.re(r'the local authority allocated "(?P<name>[^"]+)" a place from (?P<start>\S+) by UPN'))
+def allocated_by_upn(pack, name, start):
+    pupil = pack.pupils[name]
+    allocated_on = _date(start) - dt.timedelta(days=28)
+    pack.allocations.append({"upn": pupil["upn"], "surname": pupil["surname"], "forename": pupil["forename"],
+                             "date_of_birth": pupil["date_of_birth"],
+                             "allocated_on": allocated_on.strftime("%d/%m/%Y"), "expected_start_date": start})
+
+
+@then(parsers.parse('its evidence shows the match was made by {method}'))
+def evidence_match(finding, method):
+    assert finding.evidence["matched_by"] == method

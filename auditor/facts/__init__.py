@@ -155,4 +155,4 @@ def returns_about(
 
 def _register_builders() -> None:
     """Import the modules whose builders register themselves (one per family of facts)."""
-    from auditor.facts import absence, deletions, timetables  # noqa: F401
+    from auditor.facts import absence, allocations, deletions, timetables  # noqa: F401
