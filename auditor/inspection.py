@@ -10,12 +10,14 @@ import pandas as pd
 
 from auditor import engine
 from auditor.calendar import SchoolCalendar
+from auditor.extract import RegisterExtractor
 from auditor.facts import Context, build_facts
 from auditor.findings import (
     Finding,
     InputInfo,
     Inspection,
     InspectionInfo,
+    RegisterExtract,
     RejectedRowInfo,
     RuleStatus,
     SchoolInfo,
@@ -60,7 +62,9 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
 
     facts = build_facts({rule.fact for rule in checked}, context)
     matches = engine.evaluate(checked, facts, thresholds)
-    findings = [_finding(m.rule, m.case.severity, m.fact, thresholds, pack) for m in matches]
+    attendance = pack.tables.get("attendance")
+    extractor = RegisterExtractor(attendance, context.calendar, as_of) if attendance is not None else None
+    findings = [_finding(m.rule, m.case.severity, m.fact, thresholds, pack, extractor) for m in matches]
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.rule, f.pupil or "", f.id))
     for status in statuses:
         status.findings = sum(1 for f in findings if f.rule == status.code)
@@ -104,7 +108,9 @@ def _context(pack: Pack, as_of: dt.date, period_start: dt.date, thresholds: dict
     return Context(pack, calendar, regulations(), as_of, period_start, thresholds)
 
 
-def _finding(rule: Rule, severity: str, fact: dict, thresholds: dict, pack: Pack) -> Finding:
+def _finding(
+    rule: Rule, severity: str, fact: dict, thresholds: dict, pack: Pack, extractor: RegisterExtractor | None
+) -> Finding:
     event_date = dt.date.fromisoformat(fact[rule.event_date]) if rule.event_date in fact else None
     era = regulations().era_on(event_date or pack.config.inspection.date)
     words = {**fact, "policy": thresholds, "era": era.short}
@@ -122,4 +128,15 @@ def _finding(rule: Rule, severity: str, fact: dict, thresholds: dict, pack: Pack
         evidence={key: fact[key] for key in rule.evidence if key in fact},
         legal_basis=rule.legal_basis_for(era.id),
         action=render(rule.action, words),
+        refer_to_cme=rule.refer_to_cme,
+        register_extract=_register(fact, extractor),
+    )
+
+
+def _register(fact: dict, extractor: RegisterExtractor | None) -> RegisterExtract | None:
+    """Convention: a fact with ``run_start`` and ``run_end`` (ISO dates) gets a register extract."""
+    if extractor is None or not {"upn", "run_start", "run_end"} <= set(fact):
+        return None
+    return extractor.extract(
+        fact["upn"], dt.date.fromisoformat(fact["run_start"]), dt.date.fromisoformat(fact["run_end"])
     )

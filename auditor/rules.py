@@ -42,6 +42,9 @@ class Rule(BaseModel):
     title: str
     group: str
     requirement: Literal["must", "should"]
+    # A red finding of this rule concerns a child's whereabouts or education: the report lists
+    # the child for referral to the children missing education (CME) team.
+    refer_to_cme: bool = False
     fact: str
     needs: list[str] = []  # pack files the rule cannot be checked without
     needs_one_of: list[str] = []  # ...and files of which it needs at least one
