@@ -76,7 +76,7 @@ Feature: A pupil is deleted as "lost" only when the lost-pupil ground is really 
       And "Ada Example" was deleted from the register on 03/02/2025 on ground "9(1)(i)"
       When the registers are inspected on 14/02/2025
       Then a red finding REG002 is raised for "Ada Example"
-      And its summary says "broken by I on 15/01/2025 AM"
+      And its summary says "broken by I (authorised) on 15/01/2025 AM"
 
     Scenario: From 19 August 2024 a late mark after the register closed (U) breaks the run
       Given the attendance register for "Ada Example" reads

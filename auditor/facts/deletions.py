@@ -122,7 +122,7 @@ def absence_before_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataF
     when = last_break["date"].dt.strftime("%d/%m/%Y") + " " + last_break["session"]
     result["absence_before_broken_by"] = (
         ("no mark on the school session after " + when)
-        .where(last_break["qualifies"], last_break["code"] + " on " + when)
+        .where(last_break["qualifies"], last_break["code"] + " (" + last_break["category"].str.replace("_", " ") + ") on " + when)
         .reindex(deleted.index)
     )
     return result
