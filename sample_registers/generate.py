@@ -68,15 +68,10 @@ def _last_weekday_on_or_before(day: dt.date) -> dt.date:
 
 
 def _easter(year: int) -> dt.date:
-    """Easter Sunday (anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    m = (32 + 2 * e + 2 * i - h - k) % 7
-    n = (h + m - 7 * (a + 11 * h + 22 * m) // 451 + 114)
-    return dt.date(year, n // 31, n % 31 + 1)
+    """Easter Sunday, two days after Good Friday (a bank holiday in England)."""
+    bank = holidays.country_holidays("GB", subdiv="ENG", years=year)
+    good_friday = next(day for day, name in bank.items() if name == "Good Friday")
+    return good_friday + dt.timedelta(days=2)
 
 
 def term_dates(year: int) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date]]:
@@ -91,7 +86,7 @@ def term_dates(year: int) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date]]
     february_break = _weekday_on_or_after(dt.date(year + 1, 2, 15), monday)  # third Monday
     easter = _easter(year + 1)
     easter_break = easter - dt.timedelta(days=6)  # two weeks round Easter
-    summer = easter + dt.timedelta(days=15)
+    summer = easter + dt.timedelta(days=8)
     may_break = _weekday_on_or_after(dt.date(year + 1, 5, 25), monday)  # spring bank holiday week
     summer_end = _last_weekday_on_or_before(dt.date(year + 1, 7, 22))
     day = dt.timedelta(days=1)
@@ -167,24 +162,28 @@ class Timeline:
 
 # ---- Names ----------------------------------------------------------------------------------
 
-FORENAMES = (
-    "Oliver", "Amelia", "Muhammad", "Olivia", "Noah", "Isla", "George", "Ava", "Leo", "Freya", "Arthur", "Lily",
-    "Oscar", "Grace", "Harry", "Sophia", "Jack", "Mia", "Theo", "Ivy", "Aarav", "Priya", "Kofi", "Ama", "Chidi",
-    "Ngozi", "Mateusz", "Zuzanna", "Yusuf", "Aisha", "Ibrahim", "Fatima", "Wei", "Mei", "Ravi", "Anika", "Tomás",
-    "Siobhán", "Chloé", "Zoë", "Jan", "Ewa", "Deniz", "Elif", "Luca", "Giulia", "Kai", "Niamh", "Seren", "Rhys",
-    "Ffion", "Amara", "Tariq", "Hana", "Adebayo", "Maryam", "Alfie", "Poppy", "Finley", "Rosie", "Reuben", "Esmé",
-    "Idris", "Nia", "Mohammed", "Layla", "Henry", "Evie", "Samuel", "Ruby", "Daniel", "Ellie", "Jakub", "Maja",
-    "Ayaan", "Inaaya", "Joshua", "Hollie", "Ethan", "Isabella", "Mary-Jane", "Jean-Luc",
+# Common first names and surnames in English schools, some with hyphens, apostrophes, accents and
+# spaces (names the tool must match tolerantly). Invented combinations: no real people.
+FORENAMES = tuple(
+    (
+        "Oliver, Amelia, Muhammad, Olivia, Noah, Isla, George, Ava, Leo, Freya, Arthur, Lily, Oscar, Grace, "
+        "Harry, Sophia, Jack, Mia, Theo, Ivy, Aarav, Priya, Kofi, Ama, Chidi, Ngozi, Mateusz, Zuzanna, "
+        "Yusuf, Aisha, Ibrahim, Fatima, Wei, Mei, Ravi, Anika, Tomás, Siobhán, Chloé, Zoë, Jan, Ewa, Deniz, "
+        "Elif, Luca, Giulia, Kai, Niamh, Seren, Rhys, Ffion, Amara, Tariq, Hana, Adebayo, Maryam, Alfie, "
+        "Poppy, Finley, Rosie, Reuben, Esmé, Idris, Nia, Mohammed, Layla, Henry, Evie, Samuel, Ruby, Daniel, "
+        "Ellie, Jakub, Maja, Ayaan, Inaaya, Joshua, Hollie, Ethan, Isabella, Mary-Jane, Jean-Luc"
+    ).split(", ")
 )
-SURNAMES = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Khan", "Ahmed",
-    "Hussain", "Begum", "Ali", "Singh", "Kaur", "Nowak", "Kowalski", "Evans", "Thomas", "Roberts", "Walker",
-    "Wright", "Thompson", "White", "Hughes", "Edwards", "Green", "Hall", "Wood", "Harris", "Clarke", "Jackson",
-    "Turner", "Hill", "Moore", "Cooper", "Ward", "Morris", "King", "Mensah", "Okafor", "Adeyemi", "Osei", "Chen",
-    "Wang", "Nguyen", "Yilmaz", "Demir", "Rossi", "Costa", "Silva", "Murphy", "Kelly", "Byrne", "Doyle",
-    "O'Neill", "O'Brien", "D'Souza", "McDonald", "MacLeod", "Smith-Jones", "Clarke-Wood", "Hughes-Adeyemi",
-    "Ní Bhriain", "Müller", "Núñez", "Brontë", "Gallagher", "Lewis", "Baker", "Young", "Allen", "Mitchell",
-    "Rahman", "Miah", "Uddin", "Islam", "Chowdhury", "Sharma", "Gupta", "Kumar", "Bailey", "van der Berg",
+SURNAMES = tuple(
+    (
+        "Smith, Jones, Taylor, Brown, Williams, Wilson, Johnson, Davies, Patel, Khan, Ahmed, Hussain, Begum, "
+        "Ali, Singh, Kaur, Nowak, Kowalski, Evans, Thomas, Roberts, Walker, Wright, Thompson, White, Hughes, "
+        "Edwards, Green, Hall, Wood, Harris, Clarke, Jackson, Turner, Hill, Moore, Cooper, Ward, Morris, "
+        "King, Mensah, Okafor, Adeyemi, Osei, Chen, Wang, Nguyen, Yilmaz, Demir, Rossi, Costa, Silva, "
+        "Murphy, Kelly, Byrne, Doyle, O'Neill, O'Brien, D'Souza, McDonald, MacLeod, Smith-Jones, "
+        "Clarke-Wood, Hughes-Adeyemi, Ní Bhriain, Müller, Núñez, Brontë, Gallagher, Lewis, Baker, Young, "
+        "Allen, Mitchell, Rahman, Miah, Uddin, Islam, Chowdhury, Sharma, Gupta, Kumar, Bailey, van der Berg"
+    ).split(", ")
 )
 
 
@@ -196,8 +195,17 @@ def name_key(name: str) -> str:
 
 def person_keys(frame: pd.DataFrame) -> pd.Series:
     """surname|forename|date of birth, as the tool matches people (each distinct name keyed once)."""
-    keyed = {column: frame[column].map({n: name_key(n) for n in frame[column].unique()}) for column in ("surname", "forename")}
-    return keyed["surname"] + "|" + keyed["forename"] + "|" + pd.to_datetime(frame["date_of_birth"]).dt.strftime("%Y-%m-%d")
+    keyed = {
+        column: frame[column].map({n: name_key(n) for n in frame[column].unique()})
+        for column in ("surname", "forename")
+    }
+    return (
+        keyed["surname"]
+        + "|"
+        + keyed["forename"]
+        + "|"
+        + pd.to_datetime(frame["date_of_birth"]).dt.strftime("%Y-%m-%d")
+    )
 
 
 # ---- Attendance codes -----------------------------------------------------------------------
@@ -357,10 +365,12 @@ class PackBuilder:
     manifest: list[dict] = field(default_factory=list)
     used: set[int] = field(default_factory=set)
 
-    def pick(self, count: int = 1, groups: list[str] | None = None) -> list[int]:
-        """Pupils not yet used by another case: on roll all period, in one of ``groups``."""
-        start = pd.Timestamp(self.timeline.dates[0])
-        eligible = self.register["deletion_date"].isna() & (pd.to_datetime(self.register["admission_date"]) <= start)
+    def pick(self, count: int = 1, groups: list[str] | None = None, admitted_by: dt.date | None = None) -> list[int]:
+        """Pupils not yet used by another case: on roll all period (and since ``admitted_by``),
+        in one of ``groups``."""
+        admitted_by = pd.Timestamp(admitted_by or self.timeline.dates[0])
+        admitted = pd.to_datetime(self.register["admission_date"]) <= admitted_by
+        eligible = self.register["deletion_date"].isna() & admitted
         if groups:
             eligible &= self.register["year_group"].isin(groups)
         free = np.setdiff1d(np.flatnonzero(eligible.to_numpy()), list(self.used))
@@ -407,7 +417,9 @@ class PackBuilder:
 
     # -- LA lists --
 
-    def add_return(self, pupil: int | dict, kind: str, received: dt.date, ground: str = "", with_upn: bool = True) -> None:
+    def add_return(
+        self, pupil: int | dict, kind: str, received: dt.date, ground: str = "", with_upn: bool = True
+    ) -> None:
         who = self.person(pupil) if isinstance(pupil, int) else dict(pupil)
         if not with_upn:
             who["upn"] = ""
@@ -419,7 +431,13 @@ class PackBuilder:
     def expect(self, rule: str, pupil: int | dict, expect: str, why: str) -> None:
         who = self.person(pupil) if isinstance(pupil, int) else pupil
         self.manifest.append(
-            {"rule": rule, "upn": who["upn"] or None, "pupil": f"{who['surname']}, {who['forename']}", "expect": expect, "why": why}
+            {
+                "rule": rule,
+                "upn": who["upn"] or None,
+                "pupil": f"{who['surname']}, {who['forename']}",
+                "expect": expect,
+                "why": why,
+            }
         )
 
 
@@ -440,7 +458,9 @@ def reception_allocations(pack: PackBuilder, school_year: int) -> None:
     intake = register[(register["year_group"] == "R") & (register["admission_date"] == pack.timeline.date(0))]
     who = pack.people(intake.index).assign(upn="")
     pack.allocations.extend(
-        who.assign(allocated_on=dt.date(school_year, 4, 16), expected_start_date=intake["admission_date"]).to_dict("records")
+        who.assign(allocated_on=dt.date(school_year, 4, 16), expected_start_date=intake["admission_date"]).to_dict(
+            "records"
+        )
     )
 
 
@@ -518,7 +538,12 @@ def plant_reg001(pack: PackBuilder, at: Anchors) -> None:
     pack.rename(p[1], "O'Neill", "Siobhán")
     who = {**pack.person(p[1]), "surname": "ONEILL", "forename": "Siobhan"}
     pack.add_return(who, "deletion", left, ground="9(1)(a)", with_upn=False)
-    pack.expect("REG001", p[1], "no_finding", "return on the day has no UPN; names (case, apostrophe, accent differ) and date of birth match")
+    pack.expect(
+        "REG001",
+        p[1],
+        "no_finding",
+        "return on the day has no UPN; names (case, apostrophe, accent differ) and date of birth match",
+    )
 
     left = pack.delete(p[2], at.spring_half - 5, "9.1.a")
     pack.add_return(p[2], "deletion", left + calendar_days(3), ground="9(1)(a)")
@@ -526,11 +551,18 @@ def plant_reg001(pack: PackBuilder, at: Anchors) -> None:
 
     left = pack.delete(p[3], 30, "reg 9(1)(f)")
     pack.add_return(p[3], "deletion", left, ground="9(1)(f)")
-    pack.expect("REG001", p[3], "no_finding", "elective home education; deletion return received on the day of deletion")
+    pack.expect(
+        "REG001", p[3], "no_finding", "elective home education; deletion return received on the day of deletion"
+    )
 
     left = pack.delete(p[4], at.spring + 13, "9.1.g")
     pack.add_return(p[4], "deletion", left - calendar_days(2), ground="9(1)(g)")
-    pack.expect("REG001", p[4], "no_finding", f"deletion return received two days before the deletion on {when(at.spring + 13):%d/%m/%Y}")
+    pack.expect(
+        "REG001",
+        p[4],
+        "no_finding",
+        f"deletion return received two days before the deletion on {when(at.spring + 13):%d/%m/%Y}",
+    )
 
 
 def _lost_pupil(pack: PackBuilder, pupil: int, first_k: int, deleted_k: int, ground: str) -> dt.date:
@@ -554,7 +586,12 @@ def plant_reg002(pack: PackBuilder, at: Anchors) -> None:
     _lost_pupil(pack, p[0], deleted - 22, deleted, "9(1)(i)")
     pack.mark(p[0], deleted - 8, deleted - 8, "G", slice(0, 1))  # G also qualifies
     pack.add_return(p[0], "absence", when(deleted - 12))
-    pack.expect("REG002", p[0], "no_finding", "22 school days of N/O/G across the February half term; absence return before the deletion")
+    pack.expect(
+        "REG002",
+        p[0],
+        "no_finding",
+        "22 school days of N/O/G across the February half term; absence return before the deletion",
+    )
     pack.expect("REG005", p[0], "no_finding", "absence return received one school day after the run reached 10 days")
 
     deleted = at.autumn_half + 20
@@ -566,41 +603,70 @@ def plant_reg002(pack: PackBuilder, at: Anchors) -> None:
     _lost_pupil(pack, p[2], deleted - 22, deleted, "reg 9(1)(i)")
     pack.mark(p[2], deleted - 12, deleted - 12, "I")
     pack.add_return(p[2], "absence", when(deleted - 6))
-    pack.expect("REG002", p[2], "finding", f"22-day run broken by illness (I) on {when(deleted - 12):%d/%m/%Y}: only 11 qualifying days before the deletion")
+    pack.expect(
+        "REG002",
+        p[2],
+        "finding",
+        f"22-day run broken by illness (I) on {when(deleted - 12):%d/%m/%Y}: only 11 qualifying days before the deletion",
+    )
 
     deleted = at.autumn_half + 29
     _lost_pupil(pack, p[3], deleted - 22, deleted, "9.1.i")
-    pack.expect("REG002", p[3], "finding", "22 school days of O but no absence return or enquiry with the LA before the deletion")
+    pack.expect(
+        "REG002",
+        p[3],
+        "finding",
+        "22 school days of O but no absence return or enquiry with the LA before the deletion",
+    )
     pack.expect("REG005", p[3], "finding", "22 school days of unauthorised absence and never an absence return")
 
 
 def plant_part_time(pack: PackBuilder, at: Anchors, inspection: dt.date) -> None:
     """Part-time timetables: C2 every afternoon while they run."""
     when = pack.timeline.date
-    p = pack.pick(4, groups=[g for g in YEAR_GROUPS["primary"] + YEAR_GROUPS["secondary"] if g not in ("R", "1")])
+    started = _weekday_on_or_after((pd.Timestamp(inspection) - pd.DateOffset(months=14)).date(), 0)
+    p = pack.pick(4, groups=YEAR_GROUPS[pack.phase][2:], admitted_by=started)  # on roll before the oldest began
     for pupil in p:
         pack.clear_unauthorised(pupil)
 
     def timetable(pupil: int, start: dt.date, planned_end: dt.date, agreed: str, reviewed: dt.date) -> None:
         pack.mark(pupil, pack.timeline.k_of(start), at.last, "C2", slice(1, 2))
         pack.timetables.append(
-            {"upn": pack.person(pupil)["upn"], "start_date": start, "planned_end_date": planned_end, "end_date": None,
-             "hours_per_week": 15.0, "parent_agreed": agreed, "last_review_date": reviewed}
+            {
+                "upn": pack.person(pupil)["upn"],
+                "start_date": start,
+                "planned_end_date": planned_end,
+                "end_date": None,
+                "hours_per_week": 15.0,
+                "parent_agreed": agreed,
+                "last_review_date": reviewed,
+            }
         )
 
     timetable(p[0], when(at.last - 19), when(at.last - 19) + calendar_days(42), "Y", when(at.last - 5))
     pack.expect("REG003", p[0], "no_finding", "part-time timetable running 20 school days (4 weeks) at the inspection")
 
     timetable(p[1], when(at.last - 39), when(at.last - 39) + calendar_days(42), "Y", when(at.last - 29))
-    pack.expect("REG003", p[1], "finding", "part-time timetable running 40 school days (8 weeks), past its planned end and still open")
+    pack.expect(
+        "REG003",
+        p[1],
+        "finding",
+        "part-time timetable running 40 school days (8 weeks), past its planned end and still open",
+    )
     pack.expect("REG004", p[1], "no_finding", "8 weeks is well short of 12 months")
 
-    started = _weekday_on_or_after((pd.Timestamp(inspection) - pd.DateOffset(months=14)).date(), 0)
     timetable(p[2], started, started + calendar_days(42), "N", when(at.spring))
-    pack.expect("REG004", p[2], "finding", f"part-time timetable running since {started:%d/%m/%Y} (14 months), never ended")
+    pack.expect(
+        "REG004", p[2], "finding", f"part-time timetable running since {started:%d/%m/%Y} (14 months), never ended"
+    )
 
     pack.mark(p[3], at.last - 34, at.last, "C2", slice(1, 2))
-    pack.expect("REG003", p[3], "finding", "C2 every afternoon for the last 35 school days (7 weeks) and no row in the part-time log")
+    pack.expect(
+        "REG003",
+        p[3],
+        "finding",
+        "C2 every afternoon for the last 35 school days (7 weeks) and no row in the part-time log",
+    )
 
 
 def plant_reg005(pack: PackBuilder, at: Anchors) -> None:
@@ -613,7 +679,12 @@ def plant_reg005(pack: PackBuilder, at: Anchors) -> None:
     first = at.autumn_half - 5
     pack.mark(p[0], first, first, "N")
     pack.mark(p[0], first + 1, first + 11, "O")
-    pack.expect("REG005", p[0], "finding", f"12 school days of N/O from {when(first):%d/%m/%Y} across the October half term, no absence return")
+    pack.expect(
+        "REG005",
+        p[0],
+        "finding",
+        f"12 school days of N/O from {when(first):%d/%m/%Y} across the October half term, no absence return",
+    )
 
     pack.mark(p[1], at.spring + 4, at.spring + 12, "O")
     pack.expect("REG005", p[1], "no_finding", "only 9 school days of O")
@@ -621,12 +692,22 @@ def plant_reg005(pack: PackBuilder, at: Anchors) -> None:
     first = at.spring + 14
     pack.mark(p[2], first, first + 10, "O")
     pack.add_return(p[2], "absence", when(first + 9))
-    pack.expect("REG005", p[2], "no_finding", f"11 school days of O; absence return received on day 10 ({when(first + 9):%d/%m/%Y})")
+    pack.expect(
+        "REG005",
+        p[2],
+        "no_finding",
+        f"11 school days of O; absence return received on day 10 ({when(first + 9):%d/%m/%Y})",
+    )
 
     first = at.autumn_half + 10
     pack.mark(p[3], first, first + 9, "O")
     pack.present(p[3], first + 5, 0)
-    pack.expect("REG005", p[3], "no_finding", f"10 school days of O broken by a present mark on the morning of {when(first + 5):%d/%m/%Y}")
+    pack.expect(
+        "REG005",
+        p[3],
+        "no_finding",
+        f"10 school days of O broken by a present mark on the morning of {when(first + 5):%d/%m/%Y}",
+    )
 
 
 def plant_reg006(pack: PackBuilder, at: Anchors, school_year: int) -> None:
@@ -636,10 +717,19 @@ def plant_reg006(pack: PackBuilder, at: Anchors, school_year: int) -> None:
     group = YEAR_GROUPS[pack.phase][2]
     born = dt.date(school_year - RECEPTION_AGE - 1 - year_offset(group), 11, 23)
 
-    never = {"upn": make_upns(LA_CODE, np.array([2466]), np.array([school_year - 3]), np.array([418]))[0],
-             "surname": "Wiśniewski", "forename": "Kacper", "date_of_birth": born}
+    never = {
+        "upn": make_upns(LA_CODE, np.array([2466]), np.array([school_year - 3]), np.array([418]))[0],
+        "surname": "Wiśniewski",
+        "forename": "Kacper",
+        "date_of_birth": born,
+    }
     pack.allocate(never, when(at.spring) - calendar_days(35), when(at.spring + 4))
-    pack.expect("REG006", never, "finding", f"allocated to start {when(at.spring + 4):%d/%m/%Y}, never on the register, no no-show return")
+    pack.expect(
+        "REG006",
+        never,
+        "finding",
+        f"allocated to start {when(at.spring + 4):%d/%m/%Y}, never on the register, no no-show return",
+    )
 
     p = pack.pick(2)
     pack.rename(p[0], "Smith-Jones", "Zoë")
@@ -648,7 +738,12 @@ def plant_reg006(pack: PackBuilder, at: Anchors, school_year: int) -> None:
     who = {**pack.person(p[0]), "upn": "", "surname": "smith jones", "forename": "zoe"}
     pack.allocate(who, when(at.autumn_half) - calendar_days(21), when(at.autumn_half))
     pack.add_return(p[0], "new_pupil", when(at.autumn_half + 2))
-    pack.expect("REG006", p[0], "no_finding", "allocation 'zoe smith jones' matches Zoë Smith-Jones (case, accent, hyphen), who attends")
+    pack.expect(
+        "REG006",
+        p[0],
+        "no_finding",
+        "allocation 'zoe smith jones' matches Zoë Smith-Jones (case, accent, hyphen), who attends",
+    )
 
     pack.rename(p[1], "Okonkwo", "Tobenna")
     pack.admit(p[1], at.spring)
@@ -736,7 +831,9 @@ def write_pack(pack: PackBuilder, args: argparse.Namespace, calendar: pd.DataFra
     (out / "pack.toml").write_text(pack_toml(args), encoding="utf-8")
 
     yn = {True: "Y", False: "N"}
-    calendar_csv = pd.DataFrame({"date": calendar["date"], "am_open": calendar["open"].map(yn), "pm_open": calendar["open"].map(yn)})
+    calendar_csv = pd.DataFrame(
+        {"date": calendar["date"], "am_open": calendar["open"].map(yn), "pm_open": calendar["open"].map(yn)}
+    )
     register = as_dates(pack.register).sort_values(["admission_date", "surname", "forename"], kind="stable")
     tables = {
         "calendar.csv": calendar_csv,
@@ -755,14 +852,18 @@ def write_pack(pack: PackBuilder, args: argparse.Namespace, calendar: pd.DataFra
     return counts
 
 
+def toml_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
 def pack_toml(args: argparse.Namespace) -> str:
     return (
         "# Synthetic: a fictional school and fictional pupils (sample_registers/generate.py).\n"
         f"# Regenerate: python sample_registers/generate.py --out {args.out} --seed {args.seed} --pupils {args.pupils}\n\n"
         "[school]\n"
-        f'urn = "{args.urn}"\n'
-        f'name = "{args.name}"\n'
-        f'la = "{args.la}"\n\n'
+        f"urn = {toml_string(args.urn)}\n"
+        f"name = {toml_string(args.name)}\n"
+        f"la = {toml_string(args.la)}\n\n"
         "[inspection]\n"
         f"date = {args.end.isoformat()}\n"
         f"period_start = {args.start.isoformat()}\n"
@@ -777,9 +878,9 @@ ENGLISH_DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")
 
 def verify_pack(out: Path) -> list[str]:
     """Read the pack back as a tool would and return what is wrong with it (empty: all good)."""
-    read = lambda name: pd.read_csv(out / name, dtype=str, keep_default_na=False)  # noqa: E731
-    files = ["admission_register.csv", "attendance.csv", "calendar.csv", "la_returns.csv", "allocations.csv", "part_time_timetables.csv"]
-    tables = {name: read(name) for name in files}
+    files = ["admission_register.csv", "attendance.csv", "calendar.csv", "la_returns.csv", "allocations.csv"]
+    files.append("part_time_timetables.csv")
+    tables = {name: pd.read_csv(out / name, dtype=str, keep_default_na=False) for name in files}
     problems = []
     for name, frame in tables.items():
         for column in [c for c in frame.columns if is_date_column(c)]:
@@ -798,7 +899,9 @@ def verify_pack(out: Path) -> list[str]:
         problems.append("admission_register.csv: duplicate UPNs")
     people = register.assign(date_of_birth=pd.to_datetime(register["date_of_birth"], format=DATE_FORMAT))
     if person_keys(people).duplicated().any():
-        problems.append("admission_register.csv: two pupils share names and date of birth (matching by names is ambiguous)")
+        problems.append(
+            "admission_register.csv: two pupils share names and date of birth (matching by names is ambiguous)"
+        )
     if not marks["upn"].isin(register["upn"]).all():
         problems.append("attendance.csv: marks for pupils not in the register")
     closed = set(calendar.loc[calendar["am_open"] == "N", "date"])
@@ -820,6 +923,12 @@ def summarise(out: Path, counts: dict[str, int], seconds: float) -> None:
         print(f"  {name:28} {rows:>9,} rows")
     print("  codes (% of possible sessions): " + ", ".join(f"{c} {v}" for c, v in share.items()))
     print(f"  attendance: mean {present.mean():.1%}, persistent absentees (<90%): {(present < 0.9).sum()}")
+    manifest = pd.DataFrame(json.loads((out / "manifest.json").read_text(encoding="utf-8")))
+    planted = manifest.groupby(["rule", "expect"]).size().unstack(fill_value=0)
+    print(
+        "  planted: "
+        + ", ".join(f"{r} {row.finding} finding / {row.no_finding} near miss" for r, row in planted.iterrows())
+    )
 
 
 # ---- Main -----------------------------------------------------------------------------------
@@ -834,8 +943,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--urn", default=None, help="school URN (default: a fictional 99xxxx number)")
     parser.add_argument("--name", default=None, help="school name")
     parser.add_argument("--la", default="Northshire Council")
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2024, 9, 2), help="period start (ISO date)")
-    parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2025, 3, 14), help="inspection date (ISO date)")
+    parser.add_argument(
+        "--start", type=dt.date.fromisoformat, default=dt.date(2024, 9, 2), help="period start (ISO date)"
+    )
+    parser.add_argument(
+        "--end", type=dt.date.fromisoformat, default=dt.date(2025, 3, 14), help="inspection date (ISO date)"
+    )
     parser.add_argument("--no-verify", action="store_true", help="skip reading the pack back (for very large packs)")
     args = parser.parse_args(argv)
     primary = args.phase == "primary"
