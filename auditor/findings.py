@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from auditor.indicators import Indicators
 from auditor.rules import Severity
 
 
@@ -126,6 +127,7 @@ class Inspection(BaseModel):
     findings: list[Finding]
     rejected_rows: list[RejectedRowInfo]
     resolved: list[ResolvedFinding] = []  # with --previous: findings no longer raised
+    indicators: Indicators | None = None  # the CME indicators, for the authority summary
 
     def count(self, severity: str | None = None, rule: str | None = None) -> int:
         return sum(

@@ -23,6 +23,7 @@ from auditor.findings import (
     SchoolInfo,
     ToolInfo,
 )
+from auditor.indicators import FACT_KINDS, indicators
 from auditor.load import Pack, load_pack
 from auditor.policy import load_policy
 from auditor.regulations import regulations
@@ -60,7 +61,7 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
         if not missing:
             checked.append(rule)
 
-    facts = build_facts({rule.fact for rule in checked}, context)
+    facts = build_facts({rule.fact for rule in checked} | FACT_KINDS, context)
     matches = engine.evaluate(checked, facts, thresholds)
     attendance = pack.tables.get("attendance")
     extractor = RegisterExtractor(attendance, context.calendar, as_of) if attendance is not None else None
@@ -69,6 +70,7 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
     for status in statuses:
         status.findings = sum(1 for f in findings if f.rule == status.code)
 
+    findings_by_rule = {s.code: s.findings if s.status == "checked" else None for s in statuses}
     school = pack.config.school
     return Inspection(
         tool=ToolInfo(version=__version__),
@@ -84,6 +86,7 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
         rules=statuses,
         findings=findings,
         rejected_rows=[RejectedRowInfo(**vars(row)) for row in pack.rejected],
+        indicators=indicators(context.register, pd.Timestamp(as_of), facts, findings_by_rule, thresholds),
     )
 
 

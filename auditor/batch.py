@@ -1,0 +1,145 @@
+"""A whole local authority at once: every pack under a folder inspected in its own process (the
+rules engine's C core is not thread-safe, and processes use every core), each school's outputs
+written beside the others, and an authority summary made from the schools' results.
+
+One school's failure (a malformed pack, or a fault while inspecting it) is reported in the
+summary and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from auditor.errors import PackError
+from auditor.findings import Inspection
+from auditor.indicators import Indicators
+from auditor.inspection import inspect
+from auditor.report import write_outputs
+
+
+class SchoolResult(BaseModel):
+    pack: str  # the pack folder, relative to the authority folder
+    ok: bool
+    error: str | None = None
+    urn: str | None = None
+    name: str | None = None
+    outputs: str | None = None  # the school's output folder, relative to the summary
+    pupils: int = 0
+    marks: int = 0
+    rows_read: int = 0
+    rows_rejected: int = 0
+    seconds: float = 0.0
+    findings: dict[str, dict[str, int]] = {}  # rule -> severity -> count
+    not_checked: dict[str, str] = {}  # rule -> why
+    indicators: Indicators | None = None
+
+
+class AuthoritySummary(BaseModel):
+    folder: str
+    inspected_on: dt.date
+    schools: list[SchoolResult]
+    rules: dict[str, str]  # code -> title, in catalogue order
+    seconds: float
+    workers: int
+
+    @property
+    def failed(self) -> list[SchoolResult]:
+        return [s for s in self.schools if not s.ok]
+
+
+def find_packs(folder: Path) -> list[Path]:
+    """Every folder under ``folder`` that holds a pack.toml, in a stable order."""
+    return sorted(path.parent for path in folder.rglob("pack.toml"))
+
+
+def _output_name(pack: Path, folder: Path) -> str:
+    relative = pack.relative_to(folder).as_posix() or pack.name
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", relative)
+
+
+def inspect_school(
+    pack: Path, folder: Path, out: Path, as_of: dt.date | None, policy: str | None, formats: tuple[str, ...]
+) -> SchoolResult:
+    """Inspect one pack and write its outputs; never raises, so one school cannot stop the rest."""
+    began = time.perf_counter()
+    name = _output_name(pack, folder)
+    relative = pack.relative_to(folder).as_posix() or "."
+    try:
+        result = inspect(pack, as_of=as_of, policy=policy)
+        write_outputs(result, out / name, formats)
+    except PackError as err:
+        return SchoolResult(pack=relative, ok=False, error=str(err), seconds=time.perf_counter() - began)
+    except Exception as err:  # a fault in one school must not stop the authority's run
+        return SchoolResult(
+            pack=relative, ok=False, error=f"internal error: {type(err).__name__}: {err}",
+            seconds=time.perf_counter() - began,
+        )
+    return _summarise(result, relative, name, time.perf_counter() - began)
+
+
+def _summarise(result: Inspection, relative: str, outputs: str, seconds: float) -> SchoolResult:
+    findings: dict[str, dict[str, int]] = {}
+    for finding in result.findings:
+        by_severity = findings.setdefault(finding.rule, {})
+        by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
+    marks = next((i.accepted for i in result.inputs if i.file.startswith("attendance")), 0)
+    return SchoolResult(
+        pack=relative,
+        ok=True,
+        urn=result.school.urn,
+        name=result.school.name,
+        outputs=outputs,
+        pupils=result.indicators.pupils_on_roll if result.indicators else 0,
+        marks=marks,
+        rows_read=sum(i.rows for i in result.inputs),
+        rows_rejected=sum(i.rejected for i in result.inputs),
+        seconds=seconds,
+        findings=findings,
+        not_checked={r.code: r.reason or "" for r in result.rules if r.status == "not_checked"},
+        indicators=result.indicators,
+    )
+
+
+def inspect_authority(
+    folder: Path,
+    out: Path,
+    as_of: dt.date | None = None,
+    policy: str | None = None,
+    formats: Iterable[str] = ("json", "csv", "html"),
+    workers: int | None = None,
+    on_result: Callable[[SchoolResult, int], None] | None = None,
+) -> AuthoritySummary:
+    """Inspect every pack under ``folder``; ``on_result(result, total)`` is told of each school as
+    it finishes (for a progress bar)."""
+    from auditor.rules import load_rules
+
+    began = time.perf_counter()
+    packs = find_packs(folder)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(packs) or 1))
+    out.mkdir(parents=True, exist_ok=True)
+    formats = tuple(formats)
+    results: list[SchoolResult] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(inspect_school, pack, folder, out, as_of, policy, formats) for pack in packs]
+        for future in as_completed(futures):
+            result = future.result()
+            results.append(result)
+            if on_result:
+                on_result(result, len(packs))
+    results.sort(key=lambda r: r.pack)
+    return AuthoritySummary(
+        folder=str(folder),
+        inspected_on=as_of or dt.date.today(),
+        schools=results,
+        rules={rule.code: rule.title for rule in load_rules()},
+        seconds=time.perf_counter() - began,
+        workers=workers,
+    )
