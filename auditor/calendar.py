@@ -138,6 +138,21 @@ class SchoolCalendar:
             estimate -= pd.Timedelta(days=1)
         return estimate.date(), True
 
+    def school_year_first_day(self, year: int) -> tuple[dt.date, bool]:
+        """The first school day of the school year starting in ``year`` (on or after 1 September),
+        and whether it is estimated: from the calendar where it covers that September, else the
+        first weekday on or after 1 September."""
+        september = pd.Timestamp(year, 9, 1)
+        if self.start <= september <= self.end:
+            window = self.days.loc[september : september + pd.Timedelta(days=30)]
+            open_days = window.index[(window["am_open"] | window["pm_open"]).to_numpy()]
+            if len(open_days):
+                return open_days.min().date(), False
+        estimate = september
+        while estimate.day_of_week >= 5:
+            estimate += pd.Timedelta(days=1)
+        return estimate.date(), True
+
     def _position(self, dates: pd.Series) -> np.ndarray:
         offsets = (pd.to_datetime(dates) - self.start).dt.days.to_numpy()
         return np.clip(offsets, 0, len(self.days) - 1)
