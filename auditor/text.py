@@ -36,6 +36,11 @@ def environment() -> SandboxedEnvironment:
     return env
 
 
+@cache
+def _compiled(template: str):
+    return environment().from_string(template)
+
+
 def render(template: str, context: dict[str, Any]) -> str:
-    text = environment().from_string(template).render(**context)
+    text = _compiled(template).render(**context)
     return re.sub(r"\s+", " ", text).strip()

@@ -126,9 +126,7 @@ def unexplained_absence(context: Context) -> list[dict[str, Any]]:
         return []
     runs["school_days_since_first_mark"] = _school_days_to_inspection(context, runs["run_start"])
     allowance = int(context.thresholds["unexplained_absence_resolution_school_days"])
-    runs["resolve_by"] = pd.to_datetime(
-        [context.calendar.add_school_days(day.date(), allowance) for day in runs["run_start"]]
-    )
+    runs["resolve_by"] = context.calendar.add_school_days_to(runs["run_start"], allowance)
     columns = ["id", "upn", "pupil", "run_start", "run_end", "sessions", "school_days",
                "school_days_since_first_mark", "resolve_by"]
     return to_records(runs[columns], "unexplained_absence")
