@@ -52,3 +52,14 @@ Feature: Absence is not left as N (reason not yet established) beyond 5 school d
         | 13/01/2025 | //  | //  | //  | //  | //  |
       When the registers are inspected on 17/01/2025
       Then no finding REG009 is raised for "Ada Example"
+
+  Rule: An N is judged by the regulations in force on its date
+
+    Scenario: Before 19 August 2024 the 2006 Regulations and the attendance guidance applied
+      Given the attendance register for "Ada Example" reads
+        | week of    | Mon | Tue | Wed | Thu | Fri |
+        | 03/06/2024 | NN  | //  | //  | //  | //  |
+        | 10/06/2024 | //  | //  | //  | //  | //  |
+      When the registers are inspected on 14/06/2024
+      Then an amber finding REG009 is raised for "Ada Example"
+      And its legal basis cites "SI 2006/1751"
