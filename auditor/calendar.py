@@ -123,6 +123,17 @@ class SchoolCalendar:
         extra = count - len(later)
         return (pd.Timestamp(max(self.end, pd.Timestamp(day))) + pd.offsets.BDay(extra)).date()
 
+    def add_school_days_to(self, days: pd.Series, count: int) -> pd.Series:
+        """Vectorised ``add_school_days`` for a datetime64 series."""
+        school_days = self.days.index[self._school_day]
+        position = school_days.searchsorted(pd.DatetimeIndex(days), side="right") + count - 1
+        inside = position < len(school_days)
+        result = pd.Series(pd.NaT, index=days.index, dtype="datetime64[ns]")
+        result[inside] = school_days[position[inside]]
+        if not inside.all():
+            result[~inside] = [pd.Timestamp(self.add_school_days(d.date(), count)) for d in days[~inside]]
+        return result
+
     def summer_term_end(self, year: int) -> tuple[dt.date, bool]:
         """The last school day of the school year ending in ``year``, and whether it is estimated:
         from calendar.csv where it covers that July, else the last weekday on or before 22 July
@@ -136,6 +147,21 @@ class SchoolCalendar:
         estimate = pd.Timestamp(year, _USUAL_SUMMER_BREAK[0], _USUAL_SUMMER_BREAK[1])
         while estimate.day_of_week >= 5:
             estimate -= pd.Timedelta(days=1)
+        return estimate.date(), True
+
+    def school_year_first_day(self, year: int) -> tuple[dt.date, bool]:
+        """The first school day of the school year starting in ``year`` (on or after 1 September),
+        and whether it is estimated: from the calendar where it covers that September, else the
+        first weekday on or after 1 September."""
+        september = pd.Timestamp(year, 9, 1)
+        if self.start <= september <= self.end:
+            window = self.days.loc[september : september + pd.Timedelta(days=30)]
+            open_days = window.index[(window["am_open"] | window["pm_open"]).to_numpy()]
+            if len(open_days):
+                return open_days.min().date(), False
+        estimate = september
+        while estimate.day_of_week >= 5:
+            estimate += pd.Timedelta(days=1)
         return estimate.date(), True
 
     def _position(self, dates: pd.Series) -> np.ndarray:

@@ -11,13 +11,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from auditor import catalogue
 from auditor.errors import PackError
 from auditor.history import compare, load_previous
 from auditor.inspection import inspect as run_inspection
 from auditor.policy import load_policy
 from auditor.pseudonym import pseudonymise
 from auditor.report import DEFAULT_FORMATS, WRITERS, write_outputs
-from auditor.rules import SEVERITY_ORDER, find_rule, load_rules
+from auditor.rules import SEVERITY_ORDER, find_rule
 from auditor.values import parse_date
 
 app = typer.Typer(
@@ -148,15 +149,21 @@ def inspect_command(
 
 
 @app.command("rules")
-def rules_command() -> None:
+def rules_command(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the catalogue as the README's Markdown table.")
+    ] = False,
+) -> None:
     """List the rule catalogue."""
+    if markdown:
+        typer.echo(catalogue.markdown(), nl=False)
+        return
     table = Table(box=None, pad_edge=False)
     for column in ("Code", "Name", "Severity", "Duty"):
         table.add_column(column, no_wrap=True)
     table.add_column("What it finds")
-    for rule in load_rules():
-        severities = "/".join(dict.fromkeys(case.severity for case in rule.cases))
-        table.add_row(rule.code, rule.name, severities, rule.requirement, rule.title)
+    for entry in catalogue.entries():
+        table.add_row(entry.code, entry.name, entry.severity, entry.requirement, entry.title)
     console.print(table)
 
 

@@ -39,6 +39,7 @@ class Era:
     deletion_regulation: str
     code_category: dict[str, str]
     lost_pupil_codes: frozenset[str]
+    leave_of_absence_codes: frozenset[str] = frozenset()
     grounds: dict[str, DeletionGround] = field(default_factory=dict)
 
     @property
@@ -81,6 +82,14 @@ class Regulations:
             result = result.mask(in_era, codes.map(era.code_category))
         for era in reversed(self.eras):
             result = result.fillna(codes.map(era.code_category))
+        return result
+
+    def has_code_of(self, marks: pd.DataFrame, code_set: str) -> pd.Series:
+        """Whether each mark's code is in the named set (``lost_pupil_codes``,
+        ``leave_of_absence_codes``) of the era of its date (the marks' ``era`` column)."""
+        result = pd.Series(False, index=marks.index)
+        for era in self.eras:
+            result |= (marks["era"] == era.id) & marks["code"].isin(getattr(era, code_set))
         return result
 
     def ground(self, text: str | None, on: dt.date) -> DeletionGround | None:
@@ -154,6 +163,7 @@ def regulations() -> Regulations:
                 deletion_regulation=spec["deletion_regulation"],
                 code_category=category,
                 lost_pupil_codes=frozenset(spec["lost_pupil_codes"]),
+                leave_of_absence_codes=frozenset(spec.get("leave_of_absence_codes", ())),
                 grounds=grounds,
             )
         )

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from auditor.findings import Finding, Inspection
 from auditor.resources import reports_dir
-from auditor.rules import load_rules
+from auditor.catalogue import entries
 from auditor.text import plural, uk_date
 
 # A spreadsheet treats a cell that begins with one of these as a formula (OWASP: CSV injection).
@@ -101,7 +101,7 @@ def cme_referrals(inspection: Inspection) -> list[Finding]:
 
 
 def render_html(inspection: Inspection) -> str:
-    catalogue = {rule.code: rule for rule in load_rules()}
+    catalogue = {e.code: e for e in entries()}
     return (
         _templates()
         .get_template("report.html.j2")

@@ -36,8 +36,13 @@ def environment() -> SandboxedEnvironment:
     return env
 
 
+@cache
+def _compiled(template: str):
+    return environment().from_string(template)
+
+
 def render(template: str, context: dict[str, Any]) -> str:
-    text = environment().from_string(template).render(**context)
+    text = _compiled(template).render(**context)
     text = re.sub(r"\s+", " ", text)
     # Template blocks leave a space before punctuation where a clause was left out.
     return re.sub(r" ([.,;:)])", r"\1", text).strip()

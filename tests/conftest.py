@@ -58,20 +58,21 @@ def pupil_on_roll_any_year(pack, name):
     pack.add_pupil(name)
 
 
-@given(parsers.parse('"{name}" was deleted from the register on {day} on ground "{ground}"'))
+@given(parsers.re(r'"(?P<name>[^"]+)" was deleted from the register on (?P<day>\S+) on ground "(?P<ground>[^"]*)"'))
 def deleted(pack, name, day, ground):
     pack.delete(name, _date(day), ground)
 
 
-@given(parsers.re(r'the local authority holds no (?P<return_type>\w+) return for "(?P<name>[^"]+)"'))
+@given(parsers.re(r'the local authority holds no (?P<return_type>[\w ]+?) return for "(?P<name>[^"]+)"'))
 def no_return(pack, return_type, name):
+    return_type = return_type.replace(" ", "_")
     upn = pack.pupils[name]["upn"]
     pack.returns = [r for r in pack.returns or [] if not (r["upn"] == upn and r["return_type"] == return_type)]
 
 
-@given(parsers.re(r'the local authority received an? (?P<return_type>[\w-]+) return for "(?P<name>[^"]+)" on (?P<day>\S+)'))
+@given(parsers.re(r'the local authority received an? (?P<return_type>[\w -]+?) return for "(?P<name>[^"]+)" on (?P<day>\S+)'))
 def return_received(pack, return_type, name, day):
-    pack.add_return(return_type, _date(day), name)
+    pack.add_return(return_type.replace(" ", "_"), _date(day), name)
 
 
 @given(
@@ -89,6 +90,11 @@ def attendance_grid(pack, name, datatable):
     header, *weeks = datatable
     for row in weeks:
         pack.add_week(name, _date(row[0]), row[1:])
+
+
+@given(parsers.parse("the inspection looks at events from {day}"))
+def period_from(pack, day):
+    pack.period_start = _date(day)
 
 
 @given(parsers.parse('the school is inspected under the "{policy}" policy'))
@@ -244,3 +250,60 @@ def allocated_by_upn(pack, name, start):
 @then(parsers.parse('its evidence shows the match was made by {method}'))
 def evidence_match(finding, method):
     assert finding.evidence["matched_by"] == method
+
+
+# ---- admissions and the roll -------------------------------------------------------------------
+
+
+@given(parsers.re(r'"(?P<name>[^"]+)" was entered in the admission register on (?P<day>\S+?)(?: to start on (?P<start>\S+))?$'))
+def entered(pack, name, day, start):
+    pack.admit(name, _date(day), _date(start) if start else None)
+
+
+@given(parsers.parse('"{name}" was re-admitted on {day}'))
+def readmitted(pack, name, day):
+    pack.readmit(name, _date(day))
+
+
+@given(parsers.parse("the school has {count:d} pupils on roll in year {year}"))
+def pupils_in_year(pack, count, year):
+    already = sum(1 for p in pack.pupils.values() if p["year_group"] == year)
+    for index in range(already, already + count):
+        pack.add_pupil(f"Pupil Year{year}-{index:03d}", year_group=year, admitted=dt.date(2019, 9, 2))
+
+
+@given(parsers.parse('{count:d} pupils in year {year} were deleted on {day} on ground "{ground}"'))
+def pupils_deleted(pack, count, year, day, ground):
+    remaining = [n for n, p in pack.pupils.items() if p["year_group"] == year and not p["deletion_date"]]
+    assert len(remaining) >= count, f"only {len(remaining)} pupils in year {year} left on roll"
+    for name in remaining[:count]:
+        pack.delete(name, _date(day), ground)
+
+
+@then(parsers.re(r"an? (?P<severity>red|amber|green) finding (?P<code>\w+) is raised for the school"), target_fixture="finding")
+def school_finding_raised(result, severity, code):
+    found = [f for f in result.findings if f.rule == code]
+    assert len(found) == 1, [f.summary for f in found]
+    assert found[0].severity == severity and found[0].upn is None and found[0].pupil is None, found[0]
+    return found[0]
+
+
+@then(parsers.parse("no finding {code} is raised for the school"))
+def no_school_finding(result, code):
+    assert [f.summary for f in result.findings if f.rule == code] == []
+    assert any(r.code == code for r in result.rules), f"{code} is not a loaded rule"
+
+
+@then(parsers.parse('its evidence records {key} as "{value}"'))
+def evidence_records(finding, key, value):
+    held = finding.evidence[key]
+    try:
+        expected = _date(value).isoformat()
+    except ValueError:
+        expected = value
+    if isinstance(held, bool):
+        assert str(held).lower() == value.lower(), held
+    elif isinstance(held, (int, float)):
+        assert held == float(value), held
+    else:
+        assert str(held) == expected, held

@@ -53,6 +53,7 @@ class PackBuilder:
     timetables: list[dict] | None = None  # None: the pack has no part-time timetable log
     allocations: list[dict] | None = None  # None: the pack has no allocations list
     extra_files: dict[str, list[dict]] = field(default_factory=dict)
+    readmissions: list[dict] = field(default_factory=list)  # later registrations of a pupil's UPN
 
     def add_pupil(
         self, name: str, year_group: str = "4", born: dt.date | None = None, admitted: dt.date = dt.date(2020, 9, 2)
@@ -74,6 +75,13 @@ class PackBuilder:
 
     def delete(self, name: str, on: dt.date, ground: str) -> None:
         self.pupils[name].update(deletion_date=uk(on), deletion_ground=ground)
+
+    def admit(self, name: str, on: dt.date, starting: dt.date | None = None) -> None:
+        self.pupils[name].update(admission_date=uk(on), first_attendance_date=uk(starting or on))
+
+    def readmit(self, name: str, on: dt.date) -> None:
+        row = dict(self.pupils[name], admission_date=uk(on), first_attendance_date=uk(on))
+        self.readmissions.append(dict(row, deletion_date="", deletion_ground=""))
 
     def add_return(
         self,
@@ -117,7 +125,7 @@ class PackBuilder:
         )
         _write(
             self.root / "admission_register.csv",
-            list(self.pupils.values()),
+            [*self.pupils.values(), *self.readmissions],
             [
                 "upn",
                 "surname",

@@ -71,3 +71,17 @@ def test_summer_term_end_from_calendar_or_estimated():
     calendar = SchoolCalendar.build(dt.date(2024, 7, 1), dt.date(2024, 9, 30), explicit=explicit)
     assert calendar.summer_term_end(2024) == (dt.date(2024, 7, 19), False)
     assert calendar.summer_term_end(2025) == (dt.date(2025, 7, 22), True)
+
+
+def test_add_school_days_to_agrees_with_add_school_days():
+    import datetime as dt
+
+    import pandas as pd
+
+    from auditor.calendar import SchoolCalendar
+
+    calendar = SchoolCalendar.build(dt.date(2025, 2, 1), dt.date(2025, 3, 31))
+    days = pd.Series(pd.to_datetime(["2025-02-07", "2025-02-14", "2025-03-28", "2025-03-31"]))
+    for count in (1, 5):
+        expected = [pd.Timestamp(calendar.add_school_days(d.date(), count)) for d in days]
+        assert list(calendar.add_school_days_to(days, count)) == expected

@@ -49,3 +49,11 @@ def test_local_policy_overrides_only_what_it_changes():
     assert local.chain == ["stricter-local", "statutory"]
     changed = {name for name in statutory.thresholds if local.thresholds[name] != statutory.thresholds[name]}
     assert changed == {"absence_return_school_days", "absence_return_allowance_school_days"}
+
+
+def test_readme_rule_table_is_the_generated_catalogue():
+    """The README's rule table is `register-audit rules --markdown`: regenerate it, never edit it."""
+    from auditor.catalogue import markdown, readme_section
+
+    readme = (FEATURES.parent / "README.md").read_text(encoding="utf-8")
+    assert readme_section(readme) == markdown(), "README rule table is stale: paste `register-audit rules --markdown`"

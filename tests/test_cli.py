@@ -70,3 +70,21 @@ def test_explain_a_rule_like_ruff_rule():
 
 def test_explain_unknown_rule_exits_2():
     assert runner.invoke(app, ["explain", "REG999"]).exit_code == 2
+
+
+def test_rules_markdown_prints_the_readme_table():
+    from auditor.catalogue import markdown
+
+    result = runner.invoke(app, ["rules", "--markdown"])
+    assert result.exit_code == 0
+    assert result.output == markdown()
+    assert result.output.count("\n| REG") == len(result.output.splitlines()) - 2
+
+
+def test_explain_works_for_every_rule():
+    from auditor.rules import load_rules
+
+    for rule in load_rules():
+        result = runner.invoke(app, ["explain", rule.code])
+        assert result.exit_code == 0, result.output
+        assert "What it does" in result.output and "Legal basis" in result.output

@@ -112,6 +112,34 @@ def pupil_label(frame: pd.DataFrame) -> pd.Series:
     return frame["surname"].str.strip() + ", " + frame["forename"].str.strip()
 
 
+def with_pupil(context: Context, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` about pupils in the admission register, each with the pupil's label
+    (from the pupil's latest registration)."""
+    register = context.register.drop_duplicates("upn", keep="last").set_index("upn")
+    frame = frame[frame["upn"].isin(register.index)].copy()
+    frame["pupil"] = pupil_label(register.loc[frame["upn"]]).to_numpy()
+    return frame
+
+
+def on_roll(context: Context, day: pd.Timestamp) -> pd.DataFrame:
+    """The registrations open on ``day``: admitted by then and not deleted before it."""
+    register = context.register
+    admitted = register["admission_date"] <= day
+    not_deleted = register["deletion_date"].isna() | (register["deletion_date"] > day)
+    return register[admitted & not_deleted]
+
+
+def school_year_start(dates: pd.Series) -> pd.Series:
+    """The calendar year in which each date's school year starts (September to August)."""
+    return dates.dt.year - (dates.dt.month < 9).astype(int)
+
+
+def junior_year_group(context: Context) -> str | None:
+    """The school's most junior year group: the youngest in its admission register."""
+    present = set(context.register["year_group"].dropna())
+    return next((y for y in YEAR_GROUPS if y in present), None)
+
+
 def senior_year_group(context: Context) -> str | None:
     configured = context.pack.config.school.senior_year_group
     if configured:
@@ -160,4 +188,4 @@ def returns_about(
 
 def _register_builders() -> None:
     """Import the modules whose builders register themselves (one per family of facts)."""
-    from auditor.facts import absence, allocations, deletions, timetables  # noqa: F401
+    from auditor.facts import absence, admissions, allocations, deletions, offrolling, timetables  # noqa: F401

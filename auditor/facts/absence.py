@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.facts import Context, fact_kind, pupil_label, returns_about, to_records
+from auditor.facts import Context, fact_kind, on_roll, returns_about, school_year_start, to_records, with_pupil
 
 
 RUN_COLUMNS = ["upn", "run_start", "run_end", "sessions", "school_days", "codes"]
@@ -83,9 +83,7 @@ def unauthorised_absence_runs(context: Context) -> list[dict[str, Any]]:
     ).where(has_return)
     runs["ongoing"] = _ongoing(context, runs)
 
-    register = context.register.drop_duplicates("upn", keep="last").set_index("upn")
-    runs = runs[runs["upn"].isin(register.index)]
-    runs["pupil"] = pupil_label(register.loc[runs["upn"]]).to_numpy()
+    runs = with_pupil(context, runs)
     runs["id"] = "absence_run:" + runs["upn"] + ":" + runs["run_start"].dt.strftime("%Y-%m-%d")
     columns = [
         "id", "upn", "pupil", "run_start", "run_end", "ongoing", "sessions", "school_days", "codes",
@@ -99,3 +97,135 @@ def _ongoing(context: Context, runs: pd.DataFrame) -> pd.Series:
     """A run is still going when it reaches the pupil's last mark."""
     last = context.marks.groupby("upn")["date"].max()
     return runs["run_end"].eq(runs["upn"].map(last))
+
+
+def _code_runs(context: Context, code: str, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Runs of one attendance code that end in the period, with the pupil, and the register
+    extract's convention (``run_start``/``run_end``)."""
+    marks = context.marks
+    runs, run_marks = find_runs(marks, marks["code"] == code)
+    keep = runs["run_end"] >= pd.Timestamp(context.period_start)
+    runs, run_marks = runs[keep].copy(), run_marks[run_marks["run"].isin(runs.index[keep])]
+    runs = with_pupil(context, runs)
+    runs["id"] = kind + ":" + runs["upn"] + ":" + runs["run_start"].dt.strftime("%Y-%m-%d")
+    return runs, run_marks
+
+
+def _school_days_to_inspection(context: Context, dates: pd.Series) -> pd.Series:
+    """School days after each date up to and including the inspection date."""
+    today = context.school_day_number(pd.Series([pd.Timestamp(context.as_of)])).iloc[0]
+    return today - context.school_day_number(dates)
+
+
+@fact_kind("unexplained_absence")
+def unexplained_absence(context: Context) -> list[dict[str, Any]]:
+    """Runs of N (absent, reason not yet established) still in the register: the school days
+    since the run's first N, up to the inspection."""
+    runs, _ = _code_runs(context, "N", "unexplained_absence")
+    if runs.empty:
+        return []
+    runs["school_days_since_first_mark"] = _school_days_to_inspection(context, runs["run_start"])
+    allowance = int(context.thresholds["unexplained_absence_resolution_school_days"])
+    runs["resolve_by"] = context.calendar.add_school_days_to(runs["run_start"], allowance)
+    columns = ["id", "upn", "pupil", "run_start", "run_end", "sessions", "school_days",
+               "school_days_since_first_mark", "resolve_by"]
+    return to_records(runs[columns], "unexplained_absence")
+
+
+@fact_kind("exclusion_run")
+def exclusion_runs(context: Context) -> list[dict[str, Any]]:
+    """Runs of E (suspended or excluded, no alternative provision made) in school days, and the
+    day the run reached the day after the policy's limit (the day provision was due)."""
+    runs, run_marks = _code_runs(context, "E", "exclusion_run")
+    if runs.empty:
+        return []
+    limit = float(context.thresholds["exclusion_provision_school_days"])
+    runs["provision_due_on"] = day_reached(runs, run_marks, limit + 0.5)
+    runs["ongoing"] = _ongoing(context, runs)
+    columns = ["id", "upn", "pupil", "run_start", "run_end", "ongoing", "sessions", "school_days",
+               "provision_due_on"]
+    return to_records(runs[columns], "exclusion_run")
+
+
+# The sickness return came with the 2024 Regulations: illness before them is not counted.
+SICKNESS_RETURN_ERA = "2024"
+
+
+@fact_kind("illness")
+def illness(context: Context) -> list[dict[str, Any]]:
+    """Per pupil and school year (from 19 August 2024), the school days recorded I (illness),
+    cumulative and the longest continuous run, the day the total reached the policy's length,
+    and the sickness returns the LA received about the pupil in that school year."""
+    marks = context.marks
+    ill = marks[(marks["code"] == "I") & (marks["era"] == SICKNESS_RETURN_ERA)].copy()
+    ill = ill[ill["date"] >= pd.Timestamp(context.period_start)]
+    if ill.empty:
+        return []
+    ill["school_year"] = school_year_start(ill["date"])
+    key = ["upn", "school_year"]
+    ill["cumulative"] = ill.groupby(key)["weight"].cumsum()
+    threshold = float(context.thresholds["sickness_return_school_days"])
+    reached = ill[ill["cumulative"] >= threshold - 1e-9].groupby(key)["date"].min()
+
+    runs, _ = find_runs(ill, pd.Series(True, index=ill.index))
+    runs["school_year"] = school_year_start(runs["run_start"])
+    longest = runs.groupby(key)["school_days"].max()
+
+    years = ill.groupby(key).agg(
+        illness_school_days=("weight", "sum"),
+        illness_sessions=("weight", "size"),
+        first_illness_date=("date", "min"),
+        last_illness_date=("date", "max"),
+    )
+    years["illness_school_days"] = years["illness_school_days"].round(1)
+    years["longest_illness_run_school_days"] = longest.reindex(years.index)
+    years["threshold_reached_on"] = reached.reindex(years.index).astype("datetime64[ns]")
+    years = years.reset_index()
+    # Any sickness return about the pupil from the summer before the school year counts.
+    years["year_from"] = pd.to_datetime(years["school_year"].astype(str) + "-08-01")
+    returned = returns_about(context, years, ("sickness",), since="year_from")
+    years["sickness_returns"] = returned["count"]
+    years["first_return_date"] = returned["first_date"]
+    years["school_year"] = years["school_year"].astype(str) + "/" + (years["school_year"] % 100 + 1).astype(str).str.zfill(2)
+    years = with_pupil(context, years)
+    years["id"] = "illness:" + years["upn"] + ":" + years["school_year"]
+    columns = ["id", "upn", "pupil", "school_year", "illness_school_days", "illness_sessions",
+               "longest_illness_run_school_days", "first_illness_date", "last_illness_date",
+               "threshold_reached_on", "sickness_returns", "first_return_date"]
+    return to_records(years[columns], "illness")
+
+
+ATTENDING = ("present", "approved_activity")
+POSSIBLE = ("present", "approved_activity", "authorised", "unauthorised")
+
+
+@fact_kind("attendance_rate")
+def attendance_rates(context: Context) -> list[dict[str, Any]]:
+    """Per pupil on roll on the inspection date, the possible sessions in the period (present,
+    approved activity, authorised and unauthorised absence: not ``not_possible`` codes nor
+    closures) and the share of them attended, as percentages."""
+    marks = context.marks
+    marks = marks[(marks["date"] >= pd.Timestamp(context.period_start)) & marks["category"].isin(POSSIBLE)]
+    current = on_roll(context, pd.Timestamp(context.as_of))
+    marks = marks[marks["upn"].isin(current["upn"])]
+    if marks.empty:
+        return []
+    marks = marks.assign(
+        attended=marks["category"].isin(ATTENDING).astype(int),
+        unauthorised=marks["category"].eq("unauthorised").astype(int),
+    )
+    rates = marks.groupby("upn").agg(
+        possible_sessions=("category", "size"),
+        attended_sessions=("attended", "sum"),
+        unauthorised_sessions=("unauthorised", "sum"),
+        first_mark=("date", "min"),
+        last_mark=("date", "max"),
+    ).reset_index()
+    rates["absent_sessions"] = rates["possible_sessions"] - rates["attended_sessions"]
+    rates["attendance_percent"] = (100 * rates["attended_sessions"] / rates["possible_sessions"]).round(2)
+    rates["absence_percent"] = (100 * rates["absent_sessions"] / rates["possible_sessions"]).round(2)
+    rates = with_pupil(context, rates)
+    rates["id"] = "attendance_rate:" + rates["upn"]
+    columns = ["id", "upn", "pupil", "first_mark", "last_mark", "possible_sessions", "attended_sessions",
+               "absent_sessions", "unauthorised_sessions", "attendance_percent", "absence_percent"]
+    return to_records(rates[columns], "attendance_rate")
