@@ -37,6 +37,10 @@ class InputInfo(BaseModel):
     rejected: int
     sha256: str
     encoding: str
+    layout: str | None = None  # attendance: long, wide or weekly
+    unit: str = "row"  # "cell" for an attendance grid: rows then counts marks and whole lines rejected
+    sheet: str | None = None
+    preset: str | None = None
 
 
 class RuleStatus(BaseModel):
@@ -69,6 +73,7 @@ class RejectedRowInfo(BaseModel):
     file: str
     line: int
     reason: str
+    column: str | None = None
 
 
 class Inspection(BaseModel):
