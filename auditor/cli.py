@@ -13,6 +13,7 @@ from rich.table import Table
 
 from auditor.errors import PackError
 from auditor.inspection import inspect as run_inspection
+from auditor.load import load_pack
 from auditor.policy import load_policy
 from auditor.report import write_outputs
 from auditor.rules import SEVERITY_ORDER, find_rule, load_rules
@@ -147,6 +148,74 @@ def explain_command(
             f"- {name} = {threshold.value_on(today)} {threshold.unit}: {threshold.description}. Source: {threshold.source}",
             highlight=False,
         )
+
+
+@app.command("validate")
+def validate_command(
+    pack: Annotated[Path, typer.Argument(help="The inspection pack folder (with pack.toml).")],
+) -> None:
+    """Check a pack without inspecting it: every rejected row with file, line, column and reason.
+    Exit 0 when every row was accepted, 1 when rows were rejected, 2 when the pack is malformed."""
+    try:
+        loaded = load_pack(pack)
+        load_policy(loaded.config.inspection.policy, base=loaded.root)
+    except PackError as err:
+        errors.print(f"[bold red]The pack is malformed[/]: {err}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    table = Table(title=f"{pack}: {loaded.config.school.name} (URN {loaded.config.school.urn})")
+    for column in ("File", "Layout", "Counted", "Rows", "Accepted", "Rejected", "Encoding"):
+        table.add_column(column, no_wrap=True)
+    for summary in loaded.inputs:
+        table.add_row(
+            summary.file + (f" (sheet {summary.sheet})" if summary.sheet else ""),
+            summary.layout or "-",
+            "marks" if summary.unit == "cell" else "rows",
+            str(summary.rows),
+            str(summary.accepted),
+            str(summary.rejected),
+            summary.encoding,
+        )
+    console.print(table)
+    absent = [spec for spec in ("attendance", "la_returns", "allocations", "part_time_timetables", "calendar")
+              if not loaded.has(spec)]
+    if absent:
+        console.print("Not in the pack: " + ", ".join(loaded.file_name(key) for key in absent), highlight=False)
+    for row in loaded.rejected:
+        where = f"line {row.line}" + (f", column {row.column!r}" if row.column else "")
+        console.print(f"{row.file} {where}: {row.reason}", highlight=False, soft_wrap=True)
+    rejected = sum(s.rejected for s in loaded.inputs)
+    if rejected:
+        console.print(f"[bold yellow]{rejected} rejected[/] of {sum(s.rows for s in loaded.inputs)} read.", highlight=False)
+        raise typer.Exit(1)
+    console.print("[bold green]Valid[/]: every row was accepted.", highlight=False)
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="A folder of exports (CSV or XLSX).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing pack.toml.")] = False,
+) -> None:
+    """Write a pack.toml for a folder of exports, guessing which file is which and how their
+    columns map (by the headers, against each system's preset), and say what was guessed."""
+    from auditor.scaffold import describe, guess_pack, pack_toml
+
+    if not folder.is_dir():
+        errors.print(f"{folder}: no such folder")
+        raise typer.Exit(2)
+    target = folder / "pack.toml"
+    if target.exists() and not force:
+        errors.print(f"{target} already exists: use --force to overwrite it")
+        raise typer.Exit(2)
+    guess = guess_pack(folder)
+    for line in describe(guess):
+        console.print(f"- {line}", highlight=False, soft_wrap=True)
+    if not guess.complete:
+        errors.print("No file looks like the admission register (upn, surname, forename, date_of_birth, "
+                     "admission_date): no pack.toml written.")
+        raise typer.Exit(2)
+    target.write_text(pack_toml(guess, dt.date.today()), encoding="utf-8")
+    console.print(f"wrote {target}: fill in the lines marked CHECK, then run `register-audit validate {folder}`",
+                  highlight=False)
 
 
 def main() -> None:  # pragma: no cover

@@ -203,3 +203,57 @@ def test_tab_separated_utf16_export(tmp_path):
     pack = load_pack(write_pack(tmp_path / "p", {"admission_register.csv": text.encode("utf-16")}))
     assert pack.tables["admission_register"].loc[0, "surname"] == "Brontë"
     assert pack.inputs[0].encoding == "utf-16"
+
+
+# ---- validate and init -------------------------------------------------------------------------
+
+from typer.testing import CliRunner  # noqa: E402
+
+from auditor.cli import app  # noqa: E402
+
+runner = CliRunner()
+
+
+def test_validate_exit_codes(tmp_path):
+    root = write_pack(tmp_path / "p", {})
+    result = runner.invoke(app, ["validate", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "Valid" in result.output
+
+    (root / "attendance.csv").write_text("upn,date,session,code\nA100000000001,31/02/2025,AM,/\n")
+    result = runner.invoke(app, ["validate", str(root)])
+    assert result.exit_code == 1
+    assert "attendance.csv line 2, column 'date': date: date 31/02/2025 does not exist" in result.output
+
+    (root / "pack.toml").write_text("[school\n")
+    result = runner.invoke(app, ["validate", str(root)])
+    assert result.exit_code == 2
+    assert "pack.toml" in result.output
+
+
+def test_init_guesses_files_presets_and_layout(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "students.csv").write_text(
+        "Adno,UPN,Legal Surname,Legal Forename,DOB,Year,Date of Admission,Date of Leaving,Reason for Leaving\n"
+        "1,B801200005001,Brown,Amy,03/04/2017,2,02/09/2021,,\n"
+    )
+    (folder / "grid.csv").write_text("UPN,Week Commencing,Mon AM,Mon PM\nB801200005001,02/09/2024,/,/\n")
+    (folder / "notes.txt").write_text("nothing to see\n")
+    result = runner.invoke(app, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "students.csv is the admission register (preset sims)" in result.output
+    assert "weekly layout" in result.output
+    assert "notes.txt: not recognised" in result.output
+    toml = (folder / "pack.toml").read_text()
+    assert 'preset = "sims"' in toml and 'attendance = "grid.csv"' in toml
+    # the pack it wrote loads
+    assert runner.invoke(app, ["validate", str(folder)]).exit_code == 0
+    assert runner.invoke(app, ["init", str(folder)]).exit_code == 2  # will not overwrite
+
+
+def test_init_without_a_register_writes_nothing(tmp_path):
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    result = runner.invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 2
+    assert not (tmp_path / "pack.toml").exists()
