@@ -103,4 +103,4 @@ def matched_returns(context: Context, return_type: str) -> pd.DataFrame:
 
 def _register_builders() -> None:
     """Import the modules whose builders register themselves (one per family of facts)."""
-    from auditor.facts import deletions  # noqa: F401
+    from auditor.facts import deletions, quality  # noqa: F401
