@@ -286,9 +286,12 @@ def _read_csv(text: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            # header=None: the header is read as a row, so that a first data row with one field
+            # more than the header is reported like any other, not taken as an index column.
             frame = pd.read_csv(
                 io.StringIO(text),
                 sep=_delimiter(text),
+                header=None,
                 dtype=str,
                 keep_default_na=False,
                 skip_blank_lines=False,
@@ -301,7 +304,10 @@ def _read_csv(text: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
         for w in caught
         for m in _SKIPPED.finditer(str(w.message))
     }
-    return frame.fillna("").astype(str), skipped
+    frame = frame.fillna("").astype(str)
+    headers = _dedupe([h.strip() or f"Unnamed: {i}" for i, h in enumerate(frame.iloc[0])])
+    frame = frame.iloc[1:].set_axis(headers, axis=1).reset_index(drop=True)
+    return frame, skipped
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Cells:
