@@ -164,7 +164,7 @@ def validate_command(
         raise typer.Exit(2) from None
     table = Table(title=f"{pack}: {loaded.config.school.name} (URN {loaded.config.school.urn})")
     for column in ("File", "Layout", "Counted", "Rows", "Accepted", "Rejected", "Encoding"):
-        table.add_column(column, no_wrap=True)
+        table.add_column(column, overflow="fold")
     for summary in loaded.inputs:
         table.add_row(
             summary.file + (f" (sheet {summary.sheet})" if summary.sheet else ""),
