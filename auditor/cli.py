@@ -12,10 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from auditor.errors import PackError
+from auditor.history import compare, load_previous
 from auditor.inspection import inspect as run_inspection
 from auditor.load import load_pack
 from auditor.policy import load_policy
-from auditor.report import write_outputs
+from auditor.pseudonym import pseudonymise
+from auditor.report import DEFAULT_FORMATS, WRITERS, write_outputs
 from auditor.rules import SEVERITY_ORDER, find_rule, load_rules
 from auditor.values import parse_date
 
@@ -36,6 +38,15 @@ class FailOn(str, Enum):
     amber = "amber"
     green = "green"
     never = "never"
+
+
+def _formats(values: list[str]) -> list[str]:
+    """``--format pdf --format xlsx`` or ``--format pdf,xlsx``: the named views, in order, once."""
+    names = [name.strip().lower() for value in values for name in value.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(WRITERS))
+    if unknown:
+        raise typer.BadParameter(f"unknown format {', '.join(unknown)}; choose from {', '.join(WRITERS)}")
+    return list(dict.fromkeys(names))
 
 
 def _as_of(value: str | None) -> dt.date | None:
@@ -62,14 +73,45 @@ def inspect_command(
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Exit 1 when any finding is at least this severe.")
     ] = FailOn.never,
+    formats: Annotated[
+        list[str],
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"Outputs to write, repeated or comma-separated: {', '.join(WRITERS)}. "
+            "pdf: report.pdf; xlsx: findings.xlsx.",
+        ),
+    ] = [",".join(DEFAULT_FORMATS)],
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="The last inspection's findings.json: mark findings new, still open, resolved."),
+    ] = None,
+    pseudonymised: Annotated[
+        bool,
+        typer.Option("--pseudonymise", help="Replace pupils' names and UPNs by stable pseudonyms in every output."),
+    ] = False,
+    pseudonym_key: Annotated[
+        str | None,
+        typer.Option(
+            "--pseudonym-key",
+            envvar="REGISTER_AUDIT_PSEUDONYM_KEY",
+            help="Secret key for --pseudonymise (or set REGISTER_AUDIT_PSEUDONYM_KEY: keeps it out of shell history). Default: derived from the school's URN, so anyone "
+            "who knows the URN and a UPN can recompute the pseudonym; give a secret key to prevent that.",
+        ),
+    ] = None,
 ) -> None:
     """Inspect a pack and write the findings and the report."""
+    chosen_formats = _formats(formats)
     try:
         result = run_inspection(pack, as_of=_as_of(as_of), policy=policy)
+        if previous is not None:
+            result = compare(result, *load_previous(previous))
     except PackError as err:
         errors.print(f"[bold red]Cannot inspect the pack[/]: {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    written = write_outputs(result, out)
+    if pseudonymised:
+        result = pseudonymise(result, pseudonym_key)
+    written = write_outputs(result, out, chosen_formats)
 
     table = Table(title=f"{result.school.name} (URN {result.school.urn}) as at {result.inspection.date:%d/%m/%Y}")
     table.add_column("Rule", no_wrap=True)
@@ -90,6 +132,13 @@ def inspect_command(
         + f" · {read} rows read, {rejected} rejected · policy {result.inspection.policy}",
         highlight=False,
     )
+    if result.inspection.previous_date:
+        new = sum(1 for f in result.findings if f.change == "new")
+        console.print(
+            f"since {result.inspection.previous_date:%d/%m/%Y}: {new} new, "
+            f"{len(result.findings) - new} still open, {len(result.resolved)} resolved",
+            highlight=False,
+        )
     for path in written:
         console.print(f"  wrote {path}", highlight=False)
 
@@ -102,13 +151,13 @@ def inspect_command(
 @app.command("rules")
 def rules_command() -> None:
     """List the rule catalogue."""
-    table = Table()
-    for column in ("Code", "Name", "Severity", "Duty", "Needs"):
+    table = Table(box=None, pad_edge=False)
+    for column in ("Code", "Name", "Severity", "Duty"):
         table.add_column(column, no_wrap=True)
     table.add_column("What it finds")
     for rule in load_rules():
         severities = "/".join(dict.fromkeys(case.severity for case in rule.cases))
-        table.add_row(rule.code, rule.name, severities, rule.requirement, ", ".join(rule.needs) or "-", rule.title)
+        table.add_row(rule.code, rule.name, severities, rule.requirement, rule.title)
     console.print(table)
 
 
@@ -125,8 +174,10 @@ def explain_command(
     chosen = load_policy(policy)
     today = dt.date.today()
     console.print(f"[bold]{rule.code} {rule.name}[/]: {rule.title}", highlight=False)
+    needs = [*rule.needs, *([" or ".join(rule.needs_one_of)] if rule.needs_one_of else [])]
     console.print(
-        f"Severity: {'/'.join(c.severity for c in rule.cases)} · duty: {rule.requirement} · needs: {', '.join(rule.needs) or 'the admission register only'}",
+        f"Severity: {'/'.join(c.severity for c in rule.cases)} · duty: {rule.requirement} · "
+        f"needs: {', '.join(needs) or 'the admission register only'}",
         highlight=False,
     )
     sections = [("What it does", rule.explain.what), ("Why is this bad?", rule.explain.why)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from auditor.rules import Severity
 
@@ -28,6 +28,8 @@ class InspectionInfo(BaseModel):
     policy: str
     policy_title: str
     calendar: str  # how the school's sessions were known: calendar.csv, or derived
+    previous_date: dt.date | None = None  # the inspection compared against (--previous)
+    pseudonymised: bool = False  # names and UPNs replaced by stable pseudonyms
 
 
 class InputInfo(BaseModel):
@@ -54,6 +56,34 @@ class RuleStatus(BaseModel):
     evidence_labels: dict[str, str] = {}
 
 
+class RegisterSession(BaseModel):
+    """One AM or PM cell of a register extract."""
+
+    code: str | None = None  # the mark; None when the register holds none
+    open: bool | None = None  # a school session? None outside the known calendar
+    counted: bool = False  # inside the run the finding counts (run_start..run_end)
+
+
+class RegisterDay(BaseModel):
+    date: dt.date
+    am: RegisterSession
+    pm: RegisterSession
+
+
+class RegisterWeek(BaseModel):
+    week_of: dt.date  # the Monday
+    days: list[RegisterDay]  # Monday to Friday
+
+
+class RegisterExtract(BaseModel):
+    """The weeks of the attendance register around a run, the way a register is read."""
+
+    upn: str
+    run_start: dt.date
+    run_end: dt.date
+    weeks: list[RegisterWeek]
+
+
 class Finding(BaseModel):
     id: str  # stable: the same finding gets the same id on every run
     rule: str
@@ -67,6 +97,22 @@ class Finding(BaseModel):
     evidence: dict[str, Any]
     legal_basis: str
     action: str
+    refer_to_cme: bool = False  # the rule asks for a referral to the children missing education team
+    register_extract: RegisterExtract | None = None  # for facts with run_start/run_end, when attendance was given
+    change: Literal["new", "still_open"] | None = None  # against --previous findings.json
+
+
+class ResolvedFinding(BaseModel):
+    """A finding of the previous inspection that this one no longer raises."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    rule: str
+    title: str = ""
+    severity: Severity
+    upn: str | None = None
+    pupil: str | None = None
+    summary: str = ""
 
 
 class RejectedRowInfo(BaseModel):
@@ -84,6 +130,7 @@ class Inspection(BaseModel):
     rules: list[RuleStatus]
     findings: list[Finding]
     rejected_rows: list[RejectedRowInfo]
+    resolved: list[ResolvedFinding] = []  # with --previous: findings no longer raised
 
     def count(self, severity: str | None = None, rule: str | None = None) -> int:
         return sum(

@@ -10,12 +10,14 @@ import pandas as pd
 
 from auditor import engine
 from auditor.calendar import SchoolCalendar
+from auditor.extract import RegisterExtractor
 from auditor.facts import Context, build_facts
 from auditor.findings import (
     Finding,
     InputInfo,
     Inspection,
     InspectionInfo,
+    RegisterExtract,
     RejectedRowInfo,
     RuleStatus,
     SchoolInfo,
@@ -38,18 +40,20 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
     as_of = as_of or settings.date
     chosen = load_policy(policy or settings.policy, base=pack.root)
     thresholds = chosen.values_on(as_of)
-    context = _context(pack, as_of, settings.period_start)
+    context = _context(pack, as_of, settings.period_start, thresholds)
 
     statuses, checked = [], []
     for rule in load_rules():
         missing = [pack.file_name(need) for need in rule.needs if not pack.has(need)]
+        if rule.needs_one_of and not any(pack.has(need) for need in rule.needs_one_of):
+            missing.append(" or ".join(pack.file_name(need) for need in rule.needs_one_of))
         status = RuleStatus(
             code=rule.code,
             name=rule.name,
             title=rule.title,
             requirement=rule.requirement,
             status="not_checked" if missing else "checked",
-            reason=f"no {' or '.join(missing)} in the pack" if missing else None,
+            reason=f"no {' and no '.join(missing)} in the pack" if missing else None,
             evidence_labels=rule.evidence,
         )
         statuses.append(status)
@@ -58,7 +62,9 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
 
     facts = build_facts({rule.fact for rule in checked}, context)
     matches = engine.evaluate(checked, facts, thresholds)
-    findings = [_finding(m.rule, m.case.severity, m.fact, thresholds, pack) for m in matches]
+    attendance = pack.tables.get("attendance")
+    extractor = RegisterExtractor(attendance, context.calendar, as_of) if attendance is not None else None
+    findings = [_finding(m.rule, m.case.severity, m.fact, thresholds, pack, extractor) for m in matches]
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.rule, f.pupil or "", f.id))
     for status in statuses:
         status.findings = sum(1 for f in findings if f.rule == status.code)
@@ -81,7 +87,7 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
     )
 
 
-def _context(pack: Pack, as_of: dt.date, period_start: dt.date) -> Context:
+def _context(pack: Pack, as_of: dt.date, period_start: dt.date, thresholds: dict) -> Context:
     """The pack trimmed to what is judged (nothing after ``as_of``) and its school calendar."""
     attendance = pack.tables.get("attendance")
     if attendance is not None:
@@ -93,15 +99,18 @@ def _context(pack: Pack, as_of: dt.date, period_start: dt.date) -> Context:
         if table is not None and len(table):
             earliest.append(table[column].min())
     calendar = SchoolCalendar.build(
-        start=min(earliest).date(),
+        # A day early, so that "school days from a start date, inclusive" has a day before it.
+        start=(min(earliest) - pd.Timedelta(days=1)).date(),
         end=as_of,
         explicit=pack.tables.get("calendar"),
         attendance=attendance,
     )
-    return Context(pack, calendar, regulations(), as_of, period_start)
+    return Context(pack, calendar, regulations(), as_of, period_start, thresholds)
 
 
-def _finding(rule: Rule, severity: str, fact: dict, thresholds: dict, pack: Pack) -> Finding:
+def _finding(
+    rule: Rule, severity: str, fact: dict, thresholds: dict, pack: Pack, extractor: RegisterExtractor | None
+) -> Finding:
     event_date = dt.date.fromisoformat(fact[rule.event_date]) if rule.event_date in fact else None
     era = regulations().era_on(event_date or pack.config.inspection.date)
     words = {**fact, "policy": thresholds, "era": era.short}
@@ -119,4 +128,15 @@ def _finding(rule: Rule, severity: str, fact: dict, thresholds: dict, pack: Pack
         evidence={key: fact[key] for key in rule.evidence if key in fact},
         legal_basis=rule.legal_basis_for(era.id),
         action=render(rule.action, words),
+        refer_to_cme=rule.refer_to_cme,
+        register_extract=_register(fact, extractor),
+    )
+
+
+def _register(fact: dict, extractor: RegisterExtractor | None) -> RegisterExtract | None:
+    """Convention: a fact with ``run_start`` and ``run_end`` (ISO dates) gets a register extract."""
+    if extractor is None or not {"upn", "run_start", "run_end"} <= set(fact):
+        return None
+    return extractor.extract(
+        fact["upn"], dt.date.fromisoformat(fact["run_start"]), dt.date.fromisoformat(fact["run_end"])
     )

@@ -43,6 +43,23 @@ def match_to_register(records: pd.DataFrame, register: pd.DataFrame) -> pd.DataF
     return pd.DataFrame({"matched_upn": matched, "matched_by": method}, index=records.index)
 
 
+def same_person_pairs(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """Every (left, right) pair of rows about the same person: the same UPN where both have one,
+    else the same names and date of birth. Columns: left, right (the rows' index labels), matched_by."""
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        upn = frame["upn"].fillna("") if "upn" in frame else pd.Series("", index=frame.index)
+        named = frame[["surname", "forename", "date_of_birth"]].notna().all(axis=1)
+        return pd.DataFrame({"upn": upn, "key": person_keys(frame).where(named)}, index=frame.index)
+
+    a = keyed(left).rename_axis("left").reset_index()
+    b = keyed(right).rename_axis("right").reset_index()
+    by_upn = a[a["upn"] != ""].merge(b[b["upn"] != ""], on="upn")[["left", "right"]].assign(matched_by=BY_UPN)
+    by_names = a.dropna(subset=["key"]).merge(b.dropna(subset=["key"]), on="key")[["left", "right"]]
+    by_names = by_names.assign(matched_by=BY_NAMES)
+    return pd.concat([by_upn, by_names]).drop_duplicates(["left", "right"], ignore_index=True)
+
+
 # How sure a match is, most certain first. "names": no usable UPN, exactly one pupil with those
 # names and date of birth; "ambiguous": several; "partial": only two of surname, forename and date
 # of birth agree; "upn_names_differ": the UPN is on the register under other names or birth date.

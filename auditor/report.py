@@ -1,5 +1,6 @@
-"""Views of one findings object: ``findings.json`` (the source of truth), ``findings.csv`` and
-``report.html``. Every view is rendered from the ``Inspection`` alone."""
+"""Views of one findings object: ``findings.json`` (the source of truth), ``findings.csv``,
+``report.html``, ``report.pdf`` (the same HTML, printed) and ``findings.xlsx``. Every view is
+rendered from the ``Inspection`` alone."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ FINDING_COLUMNS = (
     "evidence",
     "legal_basis",
     "action",
+    "refer_to_cme",
+    "change",
 )
 
 
@@ -57,6 +60,8 @@ def finding_rows(inspection: Inspection) -> Iterable[list[str]]:
         row = finding.model_dump(mode="json")
         row["evidence"] = evidence_text(finding, labels.get(finding.rule, {}))
         row["event_date"] = uk_date(row["event_date"])
+        row["refer_to_cme"] = "yes" if finding.refer_to_cme and finding.severity == "red" else ""
+        row["change"] = (finding.change or "").replace("_", " ")
         yield [spreadsheet_safe(row[column]) for column in FINDING_COLUMNS]
 
 
@@ -90,6 +95,11 @@ def _templates() -> Environment:
     return env
 
 
+def cme_referrals(inspection: Inspection) -> list[Finding]:
+    """Red findings of rules that concern a child's whereabouts or education (``refer_to_cme``)."""
+    return [f for f in inspection.findings if f.refer_to_cme and f.severity == "red"]
+
+
 def render_html(inspection: Inspection) -> str:
     catalogue = {rule.code: rule for rule in load_rules()}
     return (
@@ -99,6 +109,8 @@ def render_html(inspection: Inspection) -> str:
             report=inspection,
             catalogue=catalogue,
             severities=("red", "amber", "green"),
+            referrals=cme_referrals(inspection),
+            weekdays=("Mon", "Tue", "Wed", "Thu", "Fri"),
         )
     )
 
@@ -109,10 +121,85 @@ def write_html(inspection: Inspection, out: Path) -> Path:
     return path
 
 
-WRITERS = {"json": write_json, "csv": write_csv, "html": write_html}
+def _refuse_to_fetch(url: str, *args, **kwargs):
+    # The report is self-contained; a URL in it would be a fault (or injected): fetch nothing.
+    raise ValueError(f"report.pdf fetches nothing: {url}")
 
 
-def write_outputs(inspection: Inspection, out: str | Path, formats: Iterable[str] = WRITERS) -> list[Path]:
+def write_pdf(inspection: Inspection, out: Path) -> Path:
+    import weasyprint  # imported here: slow to load, and only PDF needs it (and its pango libraries)
+
+    path = out / "report.pdf"
+    weasyprint.HTML(string=render_html(inspection), url_fetcher=_refuse_to_fetch).write_pdf(path)
+    return path
+
+
+def write_xlsx(inspection: Inspection, out: Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    def add_sheet(title: str, header: Iterable[str], rows: Iterable[Iterable[object]], widths: dict[int, int]):
+        sheet = book.create_sheet(title)
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append([_xlsx_value(value) for value in row])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, never a formula, whatever it holds
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        for column, width in widths.items():
+            sheet.column_dimensions[chr(ord("A") + column)].width = width
+        return sheet
+
+    book = Workbook()
+    book.remove(book.active)
+    wide = {FINDING_COLUMNS.index(c): 60 for c in ("summary", "evidence", "legal_basis", "action")}
+    add_sheet("Findings", FINDING_COLUMNS, finding_rows(inspection), {0: 20, 2: 30, 6: 24, **wide})
+    add_sheet(
+        "Rules",
+        ("rule", "title", "requirement", "status", "reason", "findings", "red", "amber", "green"),
+        (
+            [r.code, r.title, r.requirement, r.status.replace("_", " "), r.reason or "", r.findings]
+            + [inspection.count(severity, r.code) for severity in ("red", "amber", "green")]
+            for r in inspection.rules
+        ),
+        {1: 50, 4: 40},
+    )
+    add_sheet(
+        "Rejected rows",
+        ("file", "line", "reason"),
+        ([row.file, row.line, row.reason] for row in inspection.rejected_rows),
+        {0: 28, 2: 80},
+    )
+    if inspection.resolved:
+        add_sheet(
+            "Resolved",
+            ("id", "rule", "severity", "upn", "pupil", "summary"),
+            ([f.id, f.rule, f.severity, f.upn, f.pupil, f.summary] for f in inspection.resolved),
+            {0: 20, 4: 24, 5: 80},
+        )
+    path = out / "findings.xlsx"
+    book.save(path)
+    return path
+
+
+def _xlsx_value(value: object) -> object:
+    # Numbers stay numbers (they cannot be formulas); everything else is made inert text.
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else spreadsheet_safe(value)
+
+
+WRITERS = {"json": write_json, "csv": write_csv, "html": write_html, "pdf": write_pdf, "xlsx": write_xlsx}
+DEFAULT_FORMATS = ("html", "json", "csv")
+
+
+def write_outputs(
+    inspection: Inspection, out: str | Path, formats: Iterable[str] = DEFAULT_FORMATS
+) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     return [WRITERS[name](inspection, out) for name in formats]

@@ -42,10 +42,14 @@ class Rule(BaseModel):
     title: str
     group: str
     requirement: Literal["must", "should"]
+    # A red finding of this rule concerns a child's whereabouts or education: the report lists
+    # the child for referral to the children missing education (CME) team.
+    refer_to_cme: bool = False
     fact: str
-    needs: list[str] = []
+    needs: list[str] = []  # pack files the rule cannot be checked without
+    needs_one_of: list[str] = []  # ...and files of which it needs at least one
     event_date: str
-    uses: list[str] = []
+    uses: list[str] = []  # the policy thresholds it uses, in its conditions or its words
     # Either one severity and condition, or cases tried in order (the first that holds decides).
     severity: Severity | None = None
     when: dict[str, Any] | None = None
@@ -64,9 +68,9 @@ class Rule(BaseModel):
             if self.severity is None:
                 raise ValueError("`when` needs a `severity`")
             self.cases = [Case(severity=self.severity, when=self.when)]
-        used = set(_policy_references(self.cases))
-        if used != set(self.uses):
-            raise ValueError(f"`uses` must list exactly the thresholds the conditions name: {sorted(used)}")
+        unlisted = set(_policy_references(self.cases)) - set(self.uses)
+        if unlisted:
+            raise ValueError(f"`uses` must list every threshold the conditions name: {sorted(unlisted)}")
         return self
 
     def legal_basis_for(self, era_id: str) -> str:

@@ -38,4 +38,6 @@ def environment() -> SandboxedEnvironment:
 
 def render(template: str, context: dict[str, Any]) -> str:
     text = environment().from_string(template).render(**context)
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text)
+    # Template blocks leave a space before punctuation where a clause was left out.
+    return re.sub(r" ([.,;:)])", r"\1", text).strip()

@@ -17,3 +17,8 @@ Feature: Every local-authority return is about a pupil in the register
       Given the local authority received a deletion return for "Ada Example" on 10/01/2025
       When the registers are inspected on 24/01/2025
       Then no finding DQ006 is raised
+
+    Scenario: A no-show return is about a child who never came onto the register
+      Given the local authority received a no_show return with UPN "B801200005001" naming "Cy Nobody" born 03/04/2015 on 10/01/2025
+      When the registers are inspected on 24/01/2025
+      Then no finding DQ006 is raised

@@ -63,13 +63,13 @@ def deleted(pack, name, day, ground):
     pack.delete(name, _date(day), ground)
 
 
-@given(parsers.parse('the local authority holds no {return_type} return for "{name}"'))
+@given(parsers.re(r'the local authority holds no (?P<return_type>\w+) return for "(?P<name>[^"]+)"'))
 def no_return(pack, return_type, name):
     upn = pack.pupils[name]["upn"]
     pack.returns = [r for r in pack.returns or [] if not (r["upn"] == upn and r["return_type"] == return_type)]
 
 
-@given(parsers.parse('the local authority received a {return_type} return for "{name}" on {day}'))
+@given(parsers.re(r'the local authority received an? (?P<return_type>[\w-]+) return for "(?P<name>[^"]+)" on (?P<day>\S+)'))
 def return_received(pack, return_type, name, day):
     pack.add_return(return_type, _date(day), name)
 
@@ -138,20 +138,9 @@ def return_with_upn(pack, return_type, upn, names, born, day):
     pack.add_return(return_type, _date(day), upn=upn, forename=forename, surname=surname, born=born)
 
 
-@given(parsers.parse('the local authority allocated a place to "{names}" born {born} on {day}'))
-def allocation(pack, names, born, day):
-    forename, _, surname = names.partition(" ")
-    rows = pack.extra_files.setdefault("allocations.csv", [])
-    rows.append(
-        {
-            "upn": "",
-            "surname": surname,
-            "forename": forename,
-            "date_of_birth": born,
-            "allocated_on": uk(_date(day)),
-            "expected_start_date": uk(_date(day) + dt.timedelta(days=14)),
-        }
-    )
+@given(parsers.parse('the school is inspected under the "{policy}" policy'))
+def under_policy(pack, policy):
+    pack.policy = policy
 
 
 # ---- the inspection ----------------------------------------------------------------------------
@@ -164,21 +153,21 @@ def inspected(pack, day):
 
 
 def _findings(result, code, pack, name):
-    upn = pack.pupils[name]["upn"]
-    return [f for f in result.findings if f.rule == code and f.upn == upn]
+    """A pupil's findings: by UPN for a pupil on roll, else by name (an allocated child never on roll)."""
+    if name in pack.pupils:
+        upn = pack.pupils[name]["upn"]
+        return [f for f in result.findings if f.rule == code and f.upn == upn]
+    forename, surname = name.split(" ", 1)
+    return [f for f in result.findings if f.rule == code and f.pupil == f"{surname}, {forename}"]
 
 
-@then(parsers.parse('a {severity} finding {code} is raised for "{name}"'), target_fixture="finding")
+@then(parsers.re(r'an? (?P<severity>red|amber|green) finding (?P<code>\w+) is raised for "(?P<name>[^"]+)"'),
+      target_fixture="finding")
 def finding_raised(result, pack, severity, code, name):
     found = _findings(result, code, pack, name)
     assert len(found) == 1, f"expected one {code} finding for {name}, got {[f.summary for f in found]}"
     assert found[0].severity == severity, found[0]
     return found[0]
-
-
-@then(parsers.parse('an {severity} finding {code} is raised for "{name}"'), target_fixture="finding")
-def finding_raised_an(result, pack, severity, code, name):
-    return finding_raised(result, pack, severity, code, name)
 
 
 @then(parsers.re(r'an? (?P<severity>red|amber|green) finding (?P<code>[A-Z]+\d+) is raised saying "(?P<text>[^"]+)"'),
@@ -195,11 +184,6 @@ def no_finding_at_all(result, code):
     found = [f for f in result.findings if f.rule == code]
     assert found == [], [f.summary for f in found]
     assert any(r.code == code and r.status == "checked" for r in result.rules), f"{code} was not checked"
-
-
-@then(parsers.parse('its summary says "{text}"'))
-def summary_says(finding, text):
-    assert text in finding.summary, finding.summary
 
 
 @then(parsers.parse('its evidence shows {label} "{value}"'))
@@ -237,3 +221,96 @@ def not_checked(result, code, reason):
     status = next(r for r in result.rules if r.code == code)
     assert status.status == "not_checked"
     assert status.reason == reason
+
+
+@then(parsers.parse('its summary says "{text}"'))
+def summary_says(finding, text):
+    assert text in finding.summary, finding.summary
+
+
+@then(parsers.parse("its evidence shows {days:g} school days of continuous unauthorised absence from {day}"))
+def evidence_absence_run(finding, days, day):
+    assert finding.evidence["school_days"] == days
+    assert finding.evidence["run_start"] == _date(day).isoformat()
+
+
+@then(parsers.parse("its evidence shows {days:g} school days of absence before the deletion"))
+def evidence_absence_before_deletion(finding, days):
+    assert finding.evidence["absence_before_school_days"] == days
+
+
+# ---- part-time timetables ----------------------------------------------------------------------
+
+
+def _timetable(pack, name, start, end="", agreed="Y", reviewed=None):
+    pack.timetables.append(
+        {
+            "upn": pack.pupils[name]["upn"],
+            "start_date": start,
+            "planned_end_date": "",
+            "end_date": end,
+            "hours_per_week": "15",
+            "parent_agreed": agreed,
+            "last_review_date": reviewed if reviewed is not None else start,
+        }
+    )
+
+
+@given(parsers.re(r'"(?P<name>[^"]+)" has been on a part-time timetable since (?P<start>\S+?)(?P<unagreed> with no parental agreement recorded)?$'))
+def timetable_running(pack, name, start, unagreed):
+    _timetable(pack, name, start, agreed="N" if unagreed else "Y")
+
+
+@given(parsers.parse('"{name}" was on a part-time timetable from {start} to {end}'))
+def timetable_ended(pack, name, start, end):
+    _timetable(pack, name, start, end)
+
+
+@given("the school keeps a part-time timetable log")
+def timetable_log(pack):
+    pack.timetables = []
+
+
+@then(parsers.parse('its evidence shows the timetable was {source}'))
+def evidence_timetable_source(finding, source):
+    assert finding.evidence["source"].startswith(source), finding.evidence["source"]
+
+
+@then(parsers.parse("its evidence shows {days:d} school days on the timetable"))
+def evidence_timetable_days(finding, days):
+    assert finding.evidence["school_days"] == days
+
+
+# ---- allocations -------------------------------------------------------------------------------
+
+
+@given("the local authority's list of places allocated to the school")
+def allocations_list(pack):
+    pack.allocations = []
+
+
+@given("the pack holds no list of allocations")
+def no_allocations_file(pack):
+    pack.allocations = None
+
+
+@given(parsers.re(r'the local authority allocated "(?P<names>[^"]+)" born (?P<born>\S+) a place from (?P<start>\S+)'))
+def allocated_by_names(pack, names, born, start):
+    forename, _, surname = names.partition(" ")
+    allocated_on = _date(start) - dt.timedelta(days=28)
+    pack.allocations.append({"upn": "", "surname": surname, "forename": forename, "date_of_birth": born,
+                             "allocated_on": allocated_on.strftime("%d/%m/%Y"), "expected_start_date": start})
+
+
+@given(parsers.re(r'the local authority allocated "(?P<name>[^"]+)" a place from (?P<start>\S+) by UPN'))
+def allocated_by_upn(pack, name, start):
+    pupil = pack.pupils[name]
+    allocated_on = _date(start) - dt.timedelta(days=28)
+    pack.allocations.append({"upn": pupil["upn"], "surname": pupil["surname"], "forename": pupil["forename"],
+                             "date_of_birth": pupil["date_of_birth"],
+                             "allocated_on": allocated_on.strftime("%d/%m/%Y"), "expected_start_date": start})
+
+
+@then(parsers.parse('its evidence shows the match was made by {method}'))
+def evidence_match(finding, method):
+    assert finding.evidence["matched_by"] == method

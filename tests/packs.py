@@ -51,6 +51,8 @@ class PackBuilder:
     marks: list[dict] = field(default_factory=list)
     returns: list[dict] | None = field(default_factory=list)
     calendar: list[dict] = field(default_factory=list)
+    timetables: list[dict] | None = None  # None: the pack has no part-time timetable log
+    allocations: list[dict] | None = None  # None: the pack has no allocations list
     extra_files: dict[str, list[dict]] = field(default_factory=dict)
 
     def add_pupil(
@@ -137,6 +139,13 @@ class PackBuilder:
             )
         if self.marks:
             _write(self.root / "attendance.csv", self.marks, ["upn", "date", "session", "code"])
+        if self.timetables is not None:
+            _write(self.root / "part_time_timetables.csv", self.timetables,
+                   ["upn", "start_date", "planned_end_date", "end_date", "hours_per_week", "parent_agreed",
+                    "last_review_date"])
+        if self.allocations is not None:
+            _write(self.root / "allocations.csv", self.allocations,
+                   ["upn", "surname", "forename", "date_of_birth", "allocated_on", "expected_start_date"])
         if self.calendar:
             _write(self.root / "calendar.csv", self.calendar, ["date", "am_open", "pm_open"])
         for name, rows in self.extra_files.items():

@@ -8,8 +8,9 @@ every fact has a unique ``id`` and its ``kind``. Values are JSON: dates as ISO s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -29,9 +30,28 @@ class Context:
     regulations: Regulations
     as_of: dt.date
     period_start: dt.date
+    # The policy's values, for evidence dates only (the day a threshold was reached, a due date):
+    # whether a threshold is met is decided by the rules' conditions, never here.
+    thresholds: Mapping[str, Any]
 
     def table(self, key: str) -> pd.DataFrame | None:
         return self.pack.tables.get(key)
+
+    @cached_property
+    def marks(self) -> pd.DataFrame:
+        """The attendance marks on school sessions, in order, each with the session's sequence
+        number among open sessions, its school-day number and weight (see SchoolCalendar).
+        Marks on closed sessions and ``#`` closures neither count nor break a run, so are left out."""
+        attendance = self.table("attendance")
+        if attendance is None:
+            raise LookupError("no attendance in the pack")
+        marks = attendance[attendance["category"] != "closure"].merge(
+            self.calendar.open_sessions(), on=["date", "session"], how="inner"
+        )
+        return marks.sort_values(["upn", "session_seq"], ignore_index=True)
+
+    def school_day_number(self, dates: pd.Series) -> pd.Series:
+        return self.calendar.school_day_number(dates)
 
     @property
     def register(self) -> pd.DataFrame:
@@ -92,15 +112,47 @@ def senior_year_group(context: Context) -> str | None:
     return next((y for y in reversed(YEAR_GROUPS) if y in present), None)
 
 
-def matched_returns(context: Context, return_type: str) -> pd.DataFrame:
-    """The LA returns of one type, each with the register UPN it concerns."""
+def matched_returns(context: Context, *return_types: str) -> pd.DataFrame:
+    """The LA returns of the given types, each with the register UPN it concerns."""
     returns = context.table("la_returns")
     if returns is None or returns.empty:
         return pd.DataFrame(columns=["matched_upn", "matched_by", "received_date"])
-    returns = returns[returns["return_type"] == return_type]
+    returns = returns[returns["return_type"].isin(return_types)]
     return returns.join(match_to_register(returns, context.register))
+
+
+def returns_about(
+    context: Context,
+    subjects: pd.DataFrame,
+    return_types: tuple[str, ...],
+    since: str,
+    before: str | None = None,
+) -> pd.DataFrame:
+    """For each row of ``subjects`` (a pupil ``upn`` and dates), the returns of ``return_types``
+    about that pupil received on or after its ``since`` column (and before its ``before`` column):
+    their count, the first one's date and how it was matched to the pupil."""
+    returns = matched_returns(context, *return_types)
+    window = [since] + ([before] if before else [])
+    joined = (
+        subjects[["upn", *window]]
+        .rename_axis("subject")
+        .reset_index()
+        .merge(returns[["matched_upn", "matched_by", "received_date"]], left_on="upn", right_on="matched_upn")
+    )
+    held = joined["received_date"] >= joined[since]
+    if before:
+        held &= joined["received_date"] < joined[before]
+    first = joined[held].sort_values("received_date").groupby("subject").first()
+    return pd.DataFrame(
+        {
+            "count": joined[held].groupby("subject").size().reindex(subjects.index).fillna(0).astype(int),
+            "first_date": pd.to_datetime(first["received_date"].reindex(subjects.index)),
+            "matched_by": first["matched_by"].reindex(subjects.index),
+        },
+        index=subjects.index,
+    )
 
 
 def _register_builders() -> None:
     """Import the modules whose builders register themselves (one per family of facts)."""
-    from auditor.facts import deletions, quality  # noqa: F401
+    from auditor.facts import absence, allocations, deletions, quality, timetables  # noqa: F401

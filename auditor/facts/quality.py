@@ -130,7 +130,8 @@ def marks_off_roll(context: Context) -> list[dict[str, Any]]:
 @fact_kind("unmarked_sessions")
 def unmarked_sessions(context: Context) -> list[dict[str, Any]]:
     """One fact per registration with school sessions (by the school calendar) on which the pupil
-    was on roll and has no mark, within the span the attendance extract covers."""
+    was on roll and has no mark, within the span the attendance extract covers: from the agreed
+    first day of attendance (else the admission) to the day before the deletion."""
     marks = context.table("attendance")
     if marks is None or marks.empty:
         return []
@@ -139,12 +140,15 @@ def unmarked_sessions(context: Context) -> list[dict[str, Any]]:
     last = min(marks["date"].max(), pd.Timestamp(context.as_of))
     sessions = sessions[(sessions["date"] >= first) & (sessions["date"] <= last)].reset_index(drop=True)
     register = context.register
+    # Marks are expected from the agreed first day (else the admission) to the day before the
+    # deletion: a pupil deleted on a day is not on roll for it (marks that day are not faulted).
+    begins = register[["admission_date", "first_attendance_date"]].max(axis=1)
     span = pd.DataFrame(
         {
             "line": register["line"],
             "upn": register["upn"],
-            "start": register["admission_date"].clip(lower=first),
-            "end": register["deletion_date"].fillna(last).clip(upper=last),
+            "start": begins.clip(lower=first),
+            "end": (register["deletion_date"] - pd.Timedelta(days=1)).fillna(last).clip(upper=last),
         }
     )
     span = span[span["start"] <= span["end"]]

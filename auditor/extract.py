@@ -1,0 +1,59 @@
+"""Register extracts: the weeks of a pupil's attendance register around a run of absence, laid
+out the way an officer reads a register (a week per row, AM and PM marks side by side).
+
+Any fact with ISO-date fields ``run_start`` and ``run_end`` gets one on its finding, so the
+report shows the marks behind the numbers without going back to the pack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from auditor.calendar import SchoolCalendar
+from auditor.findings import RegisterDay, RegisterExtract, RegisterSession, RegisterWeek
+
+CONTEXT_WEEKS = 1  # weeks shown either side of the run, so its edges can be seen
+
+
+class RegisterExtractor:
+    """Builds extracts from one pack's attendance table (columns upn, date, session, code) and
+    its school calendar. Marks are indexed by pupil once, so each extract is a small lookup."""
+
+    def __init__(self, attendance: pd.DataFrame, calendar: SchoolCalendar, as_of: dt.date) -> None:
+        marks = attendance[["upn", "date", "session", "code"]]
+        self._marks = {upn: group.set_index(["date", "session"])["code"] for upn, group in marks.groupby("upn")}
+        self._calendar = calendar.days
+        self._as_of = pd.Timestamp(as_of)
+
+    def extract(self, upn: str, run_start: dt.date, run_end: dt.date) -> RegisterExtract:
+        start, end = pd.Timestamp(run_start), pd.Timestamp(run_end)
+        first_monday = start - pd.Timedelta(days=start.day_of_week + 7 * CONTEXT_WEEKS)
+        last_monday = end - pd.Timedelta(days=end.day_of_week) + pd.Timedelta(weeks=CONTEXT_WEEKS)
+        # Never show weeks after the inspection date: nothing after it is judged.
+        last_monday = min(last_monday, self._as_of - pd.Timedelta(days=self._as_of.day_of_week))
+        last_monday = max(last_monday, end - pd.Timedelta(days=end.day_of_week))
+
+        marks = self._marks.get(upn, pd.Series(dtype=object))
+        weeks = []
+        for monday in pd.date_range(first_monday, last_monday, freq="7D"):
+            days = []
+            for day in pd.date_range(monday, periods=5, freq="D"):
+                counted = bool(start <= day <= end)
+                sessions = {
+                    session: RegisterSession(
+                        code=marks.get((day, session)),
+                        open=self._is_open(day, session),
+                        counted=counted,
+                    )
+                    for session in ("AM", "PM")
+                }
+                days.append(RegisterDay(date=day.date(), am=sessions["AM"], pm=sessions["PM"]))
+            weeks.append(RegisterWeek(week_of=monday.date(), days=days))
+        return RegisterExtract(upn=upn, run_start=run_start, run_end=run_end, weeks=weeks)
+
+    def _is_open(self, day: pd.Timestamp, session: str) -> bool | None:
+        if day > self._as_of or day not in self._calendar.index:
+            return None  # outside what the inspection knows
+        return bool(self._calendar.at[day, f"{session.lower()}_open"])

@@ -1,0 +1,998 @@
+#!/usr/bin/env python3
+"""Generate a synthetic inspection pack (docs: /work/shared/spec/inspection-pack.md).
+
+A fictional school's registers as an MIS would export them: English dd/mm/yyyy dates, one
+attendance row per pupil per session, LA lists beside them. Everything is drawn from one seeded
+random generator, so the same arguments always give the same bytes. On top of a plausible
+background, a few pupils are *planted*: each rule REG001-REG006 gets cases that must be flagged and
+near misses that must not, listed in ``manifest.json``.
+
+    python sample_registers/generate.py --out sample_registers/example-primary
+
+Only numpy, pandas, holidays and the standard library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import holidays
+import numpy as np
+import pandas as pd
+
+DATE_FORMAT = "%d/%m/%Y"  # English MIS exports: never month-first
+
+# ---- UPNs -----------------------------------------------------------------------------------
+
+UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # 23 letters: no I, O or S
+
+
+def upn_check_letter(body: str) -> str:
+    """The DfE check letter for the 12 digits that follow it: each digit times its position in
+    the full UPN (2 to 13), summed, modulo 23, read off the 23-letter alphabet."""
+    if len(body) != 12 or not body.isdigit():
+        raise ValueError(f"a UPN body is 12 digits, not {body!r}")
+    total = sum(int(digit) * position for position, digit in enumerate(body, start=2))
+    return UPN_LETTERS[total % 23]
+
+
+def upn_is_valid(upn: str) -> bool:
+    return len(upn) == 13 and upn[1:].isdigit() and upn[0] == upn_check_letter(upn[1:])
+
+
+def make_upns(la_code: int, establishments: np.ndarray, years: np.ndarray, serials: np.ndarray) -> list[str]:
+    """UPNs from their parts: LA (3 digits), DfE establishment number (4), two-digit year of
+    allocation, serial (3)."""
+    bodies = [f"{la_code:03d}{e:04d}{y % 100:02d}{s:03d}" for e, y, s in zip(establishments, years, serials)]
+    return [upn_check_letter(body) + body for body in bodies]
+
+
+# ---- Term dates -----------------------------------------------------------------------------
+
+
+def _weekday_on_or_after(day: dt.date, weekday: int) -> dt.date:
+    return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def _last_weekday_on_or_before(day: dt.date) -> dt.date:
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _easter(year: int) -> dt.date:
+    """Easter Sunday, two days after Good Friday (a bank holiday in England)."""
+    bank = holidays.country_holidays("GB", subdiv="ENG", years=year)
+    good_friday = next(day for day, name in bank.items() if name == "Good Friday")
+    return good_friday + dt.timedelta(days=2)
+
+
+def term_dates(year: int) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date]]:
+    """The half terms (first day, last day) and INSET days of the school year starting in
+    September ``year``, by the usual English pattern. Real LAs differ by a few days; for 2024/25
+    this gives 2 Sep-25 Oct, 4 Nov-20 Dec, 6 Jan-14 Feb, 24 Feb-11 Apr, 28 Apr-23 May, 2 Jun-22 Jul."""
+    monday = 0
+    autumn = _weekday_on_or_after(dt.date(year, 9, 1), monday)
+    october_break = _weekday_on_or_after(dt.date(year, 10, 25), monday)  # last Monday of October
+    christmas = _last_weekday_on_or_before(dt.date(year, 12, 20))
+    spring = _weekday_on_or_after(dt.date(year + 1, 1, 2), monday)
+    february_break = _weekday_on_or_after(dt.date(year + 1, 2, 15), monday)  # third Monday
+    easter = _easter(year + 1)
+    easter_break = easter - dt.timedelta(days=6)  # two weeks round Easter
+    summer = easter + dt.timedelta(days=8)
+    may_break = _weekday_on_or_after(dt.date(year + 1, 5, 25), monday)  # spring bank holiday week
+    summer_end = _last_weekday_on_or_before(dt.date(year + 1, 7, 22))
+    day = dt.timedelta(days=1)
+    half_terms = [
+        (autumn, october_break - 3 * day),
+        (october_break + 7 * day, christmas),
+        (spring, february_break - 3 * day),
+        (february_break + 7 * day, easter_break - 3 * day),
+        (summer, may_break - 3 * day),
+        (may_break + 7 * day, summer_end),
+    ]
+    return half_terms, [spring]  # an INSET day opens the spring term
+
+
+def build_calendar(start: dt.date, end: dt.date) -> pd.DataFrame:
+    """One row per calendar day: ``open`` (a school day: weekday in term, not a bank holiday in
+    England, not INSET) and ``inset`` (closed for staff training: registers carry ``#``)."""
+    days = pd.date_range(start, end, freq="D")
+    bank = pd.DatetimeIndex(list(holidays.country_holidays("GB", subdiv="ENG", years=range(start.year, end.year + 1))))
+    in_term = np.zeros(len(days), dtype=bool)
+    inset = np.zeros(len(days), dtype=bool)
+    for year in range(start.year - 1, end.year + 1):
+        half_terms, inset_days = term_dates(year)
+        for first, last in half_terms:
+            in_term |= (days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last))
+        inset |= days.isin(pd.DatetimeIndex(inset_days))
+    weekday_in_term = in_term & (days.day_of_week < 5) & ~days.isin(bank)
+    return pd.DataFrame({"date": days, "open": weekday_in_term & ~inset, "inset": weekday_in_term & inset})
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The days that have register columns (school days and INSET days), and school-day numbers:
+    school day ``k`` is the k-th day the school was open (negative ``k`` counts from the end)."""
+
+    dates: pd.DatetimeIndex  # register days, in order
+    inset: np.ndarray  # bool per register day
+    school: np.ndarray  # register-day positions of the school days
+
+    @classmethod
+    def from_calendar(cls, calendar: pd.DataFrame) -> Timeline:
+        marked = calendar[calendar["open"] | calendar["inset"]]
+        inset = marked["inset"].to_numpy()
+        return cls(pd.DatetimeIndex(marked["date"]), inset, np.flatnonzero(~inset))
+
+    @property
+    def school_days(self) -> int:
+        return len(self.school)
+
+    @property
+    def school_dates(self) -> pd.DatetimeIndex:
+        return self.dates[self.school]
+
+    def col(self, k: int) -> int:
+        return int(self.school[k])
+
+    def cols(self, first_k: int, last_k: int) -> np.ndarray:
+        """Register columns of school days first_k..last_k inclusive."""
+        return self.school[first_k : last_k + 1]
+
+    def date(self, k: int) -> dt.date:
+        return self.dates[self.school[k]].date()
+
+    def k_of(self, day: dt.date) -> int:
+        """The school day on or after ``day``."""
+        return int(self.school_dates.searchsorted(pd.Timestamp(day)))
+
+    def after_breaks(self) -> list[int]:
+        """School days that end a holiday (a gap longer than a long weekend)."""
+        gaps = np.diff(self.school_dates.to_numpy()).astype("timedelta64[D]").astype(int)
+        return [int(k) + 1 for k in np.flatnonzero(gaps > 4)]
+
+
+# ---- Names ----------------------------------------------------------------------------------
+
+# Common first names and surnames in English schools, some with hyphens, apostrophes, accents and
+# spaces (names the tool must match tolerantly). Invented combinations: no real people.
+FORENAMES = tuple(
+    (
+        "Oliver, Amelia, Muhammad, Olivia, Noah, Isla, George, Ava, Leo, Freya, Arthur, Lily, Oscar, Grace, "
+        "Harry, Sophia, Jack, Mia, Theo, Ivy, Aarav, Priya, Kofi, Ama, Chidi, Ngozi, Mateusz, Zuzanna, "
+        "Yusuf, Aisha, Ibrahim, Fatima, Wei, Mei, Ravi, Anika, Tomás, Siobhán, Chloé, Zoë, Jan, Ewa, Deniz, "
+        "Elif, Luca, Giulia, Kai, Niamh, Seren, Rhys, Ffion, Amara, Tariq, Hana, Adebayo, Maryam, Alfie, "
+        "Poppy, Finley, Rosie, Reuben, Esmé, Idris, Nia, Mohammed, Layla, Henry, Evie, Samuel, Ruby, Daniel, "
+        "Ellie, Jakub, Maja, Ayaan, Inaaya, Joshua, Hollie, Ethan, Isabella, Mary-Jane, Jean-Luc"
+    ).split(", ")
+)
+SURNAMES = tuple(
+    (
+        "Smith, Jones, Taylor, Brown, Williams, Wilson, Johnson, Davies, Patel, Khan, Ahmed, Hussain, Begum, "
+        "Ali, Singh, Kaur, Nowak, Kowalski, Evans, Thomas, Roberts, Walker, Wright, Thompson, White, Hughes, "
+        "Edwards, Green, Hall, Wood, Harris, Clarke, Jackson, Turner, Hill, Moore, Cooper, Ward, Morris, "
+        "King, Mensah, Okafor, Adeyemi, Osei, Chen, Wang, Nguyen, Yilmaz, Demir, Rossi, Costa, Silva, "
+        "Murphy, Kelly, Byrne, Doyle, O'Neill, O'Brien, D'Souza, McDonald, MacLeod, Smith-Jones, "
+        "Clarke-Wood, Hughes-Adeyemi, Ní Bhriain, Müller, Núñez, Brontë, Gallagher, Lewis, Baker, Young, "
+        "Allen, Mitchell, Rahman, Miah, Uddin, Islam, Chowdhury, Sharma, Gupta, Kumar, Bailey, van der Berg"
+    ).split(", ")
+)
+
+
+def name_key(name: str) -> str:
+    """How the tool matches names: letters only, no case, no accents."""
+    text = unicodedata.normalize("NFKD", name).casefold()
+    return re.sub(r"[^a-z]", "", "".join(ch for ch in text if not unicodedata.combining(ch)))
+
+
+def person_keys(frame: pd.DataFrame) -> pd.Series:
+    """surname|forename|date of birth, as the tool matches people (each distinct name keyed once)."""
+    keyed = {
+        column: frame[column].map({n: name_key(n) for n in frame[column].unique()})
+        for column in ("surname", "forename")
+    }
+    return (
+        keyed["surname"]
+        + "|"
+        + keyed["forename"]
+        + "|"
+        + pd.to_datetime(frame["date_of_birth"]).dt.strftime("%Y-%m-%d")
+    )
+
+
+# ---- Attendance codes -----------------------------------------------------------------------
+
+CODES = np.array(["/", "\\", "L", "I", "M", "C", "G", "O", "N", "U", "C2", "#"])
+CODE = {code: index for index, code in enumerate(CODES)}
+UNAUTHORISED = [CODE[c] for c in ("G", "O", "N", "U")]
+
+# Share of sessions per single-session code for a pupil of average absence (England 2024/25:
+# about 94% present). Illness and holidays come in runs of days instead.
+SESSION_RATES = {"L": 0.010, "M": 0.003, "C": 0.003, "O": 0.005, "N": 0.002, "U": 0.0005}
+ILLNESS_DAY_RATE = 0.025
+ILLNESS_RUN_DAYS = (1, 3)
+TERM_TIME_HOLIDAY_SHARE = 0.03  # pupils taken on a week's unauthorised holiday (G)
+PERSISTENT_ABSENCE_SHARE = 0.02  # pupils whose absence is 3-5 times the usual
+
+
+def absence_factors(rng: np.random.Generator, pupils: int) -> np.ndarray:
+    """How absent each pupil tends to be, relative to the average: most near 1, a long tail, and
+    a few persistent absentees (below 90% attendance)."""
+    factor = np.clip(rng.gamma(shape=10.0, scale=0.1, size=pupils), 0.3, 1.4)
+    persistent = rng.random(pupils) < PERSISTENT_ABSENCE_SHARE
+    factor[persistent] = rng.uniform(3.0, 5.0, size=persistent.sum())
+    return factor
+
+
+def background_marks(rng: np.random.Generator, timeline: Timeline, factor: np.ndarray) -> np.ndarray:
+    """Codes (indices into CODES) for every pupil x register day x session (AM, PM)."""
+    pupils, days = len(factor), len(timeline.dates)
+    marks = np.empty((pupils, days, 2), dtype=np.int8)
+    marks[:, :, 0], marks[:, :, 1] = CODE["/"], CODE["\\"]
+
+    # Single-session codes: one uniform draw per session, cut into bands scaled by the pupil.
+    draw = rng.random((pupils, days, 2))
+    low = np.zeros((pupils, 1, 1))
+    for code, rate in SESSION_RATES.items():
+        high = low + rate * factor[:, None, None]
+        marks[(draw >= low) & (draw < high)] = CODE[code]
+        low = high
+
+    marks[_illness_days(rng, factor, days)] = CODE["I"]
+    marks[_holiday_weeks(rng, timeline, pupils)] = CODE["G"]
+    marks[:, timeline.inset, :] = CODE["#"]
+    return marks
+
+
+def _illness_days(rng: np.random.Generator, factor: np.ndarray, days: int) -> np.ndarray:
+    """Whole days of illness, in runs of 1-3 school days (register days: INSET is overwritten)."""
+    low, high = ILLNESS_RUN_DAYS
+    start_rate = ILLNESS_DAY_RATE / ((low + high) / 2) * factor[:, None]
+    pupil, first = np.nonzero(rng.random((len(factor), days)) < start_rate)
+    length = rng.integers(low, high + 1, size=len(first))
+    run = np.repeat(np.arange(len(first)), length)
+    offset = np.arange(len(run)) - np.repeat(np.cumsum(length) - length, length)
+    ill = np.zeros((len(factor), days), dtype=bool)
+    ill[pupil[run], np.minimum(first[run] + offset, days - 1)] = True
+    return ill
+
+
+def _holiday_weeks(rng: np.random.Generator, timeline: Timeline, pupils: int) -> np.ndarray:
+    """A week (Monday to Friday, all school days) of G for a few pupils."""
+    dates = timeline.school_dates
+    mondays = [k for k in range(len(dates) - 4) if dates[k].day_of_week == 0 and (dates[k + 4] - dates[k]).days == 4]
+    away = np.zeros((pupils, len(timeline.dates)), dtype=bool)
+    takers = np.flatnonzero(rng.random(pupils) < TERM_TIME_HOLIDAY_SHARE)
+    if mondays and len(takers):
+        weeks = rng.choice(mondays, size=len(takers))
+        for pupil, k in zip(takers, weeks):
+            away[pupil, timeline.cols(k, k + 4)] = True
+    return away
+
+
+# ---- The register ---------------------------------------------------------------------------
+
+YEAR_GROUPS = {"primary": ["R", "1", "2", "3", "4", "5", "6"], "secondary": ["7", "8", "9", "10", "11"]}
+RECEPTION_AGE = 4  # age on 31 August at the start of the Reception year
+NEW_PUPIL_RETURN_DAYS = 5
+LA_CODE = 961  # fictional (real English LA numbers run 201-938)
+ESTABLISHMENT = {"primary": 2154, "secondary": 4021}
+OTHER_SCHOOL_ESTABLISHMENTS = (2017, 2203, 2466, 3310, 4105)
+
+
+def year_offset(year_group: str) -> int:
+    return 0 if year_group == "R" else int(year_group)
+
+
+def build_register(rng: np.random.Generator, args: argparse.Namespace, school_year: int) -> pd.DataFrame:
+    """The pupils on roll at the start of the period, evenly spread over the year groups, with
+    dates of birth that fit their year group and UPNs allocated in their Reception year."""
+    groups = YEAR_GROUPS[args.phase]
+    year_group = np.array(groups)[np.arange(args.pupils) * len(groups) // args.pupils]
+    offset = np.array([year_offset(y) for y in year_group])
+
+    # Age on 31 August: born 1 September to 31 August of the right year.
+    first_birthday = pd.to_datetime([f"{school_year - RECEPTION_AGE - 1 - o}-09-01" for o in offset])
+    born = first_birthday + pd.to_timedelta(rng.integers(0, 365, size=args.pupils), unit="D")
+
+    # Most joined in Reception (or Year 7); the rest moved in later, with a UPN from elsewhere.
+    entry_year = school_year - offset + (0 if args.phase == "primary" else 7)
+    entry_year = np.minimum(entry_year, school_year)
+    moved_in = (rng.random(args.pupils) < 0.15) & (entry_year < school_year)
+    admission = [term_dates(y)[0][0][0] for y in entry_year]
+    for i in np.flatnonzero(moved_in):
+        span = (args.start - admission[i]).days
+        admission[i] = _last_weekday_on_or_before(admission[i] + dt.timedelta(days=int(rng.integers(30, span))))
+
+    upn_year = school_year - offset
+    count = pd.Series(upn_year).groupby(upn_year).cumcount().to_numpy()
+    establishment = np.where(
+        moved_in, rng.choice(OTHER_SCHOOL_ESTABLISHMENTS, size=args.pupils), ESTABLISHMENT[args.phase]
+    )
+    establishment = establishment + count // 999  # serials run 001-999: then the next number
+    register = pd.DataFrame(
+        {
+            "upn": make_upns(LA_CODE, establishment, upn_year, count % 999 + 1),
+            "surname": rng.choice(SURNAMES, size=args.pupils),
+            "forename": rng.choice(FORENAMES, size=args.pupils),
+            "date_of_birth": born.date,
+            "year_group": year_group,
+            "admission_date": admission,
+            "first_attendance_date": admission,
+            "deletion_date": None,
+            "deletion_ground": "",
+            "dual_registered": "N",
+            "ehcp": np.where(rng.random(args.pupils) < 0.03, "Y", "N"),
+        }
+    )
+    _make_people_unique(rng, register)
+    return register
+
+
+def _make_people_unique(rng: np.random.Generator, register: pd.DataFrame) -> None:
+    """Redraw forenames until no two pupils share names and date of birth: matching by names
+    must be unambiguous in the sample."""
+    while True:
+        clash = person_keys(register).duplicated().to_numpy()
+        if not clash.any():
+            return
+        register.loc[clash, "forename"] = rng.choice(FORENAMES, size=int(clash.sum()))
+
+
+# ---- The pack being built -------------------------------------------------------------------
+
+
+@dataclass
+class PackBuilder:
+    """The register, the marks matrix aligned with it row for row, and the small LA lists."""
+
+    rng: np.random.Generator
+    timeline: Timeline
+    register: pd.DataFrame
+    marks: np.ndarray
+    phase: str
+    returns: list[dict] = field(default_factory=list)
+    allocations: list[dict] = field(default_factory=list)
+    timetables: list[dict] = field(default_factory=list)
+    manifest: list[dict] = field(default_factory=list)
+    used: set[int] = field(default_factory=set)
+
+    def pick(self, count: int = 1, groups: list[str] | None = None, admitted_by: dt.date | None = None) -> list[int]:
+        """Pupils not yet used by another case: on roll all period (and since ``admitted_by``),
+        in one of ``groups``."""
+        admitted_by = pd.Timestamp(admitted_by or self.timeline.dates[0])
+        admitted = pd.to_datetime(self.register["admission_date"]) <= admitted_by
+        eligible = self.register["deletion_date"].isna() & admitted
+        if groups:
+            eligible &= self.register["year_group"].isin(groups)
+        free = np.setdiff1d(np.flatnonzero(eligible.to_numpy()), list(self.used))
+        chosen = [int(p) for p in self.rng.choice(free, size=count, replace=False)]
+        self.used.update(chosen)
+        return chosen
+
+    def people(self, pupils) -> pd.DataFrame:
+        return self.register.loc[pupils, ["upn", "surname", "forename", "date_of_birth"]]
+
+    def person(self, pupil: int) -> dict:
+        return self.people([pupil]).iloc[0].to_dict()
+
+    def rename(self, pupil: int, surname: str, forename: str) -> None:
+        self.register.loc[pupil, ["surname", "forename"]] = [surname, forename]
+
+    # -- register events --
+
+    def admit(self, pupil: int, k: int) -> None:
+        """A mid-period admission on school day k: no marks before it."""
+        self.register.loc[pupil, ["admission_date", "first_attendance_date"]] = [self.timeline.date(k)] * 2
+
+    def delete(self, pupil: int, k: int, ground: str) -> dt.date:
+        """Deleted on school day k; marks stop the day before."""
+        day = self.timeline.date(k)
+        self.register.loc[pupil, ["deletion_date", "deletion_ground"]] = [day, ground]
+        return day
+
+    # -- marks --
+
+    def clear_unauthorised(self, pupil: int) -> None:
+        """A planted pupil's background: no unauthorised marks that could join a planted run."""
+        row = self.marks[pupil]
+        unauthorised = np.isin(row, UNAUTHORISED + [CODE["C2"]])
+        row[:, 0][unauthorised[:, 0]] = CODE["/"]
+        row[:, 1][unauthorised[:, 1]] = CODE["\\"]
+
+    def mark(self, pupil: int, first_k: int, last_k: int, code: str, sessions: slice = slice(None)) -> None:
+        """Both sessions (or ``sessions``) of school days first_k..last_k get ``code``."""
+        self.marks[pupil, self.timeline.cols(first_k, last_k), sessions] = CODE[code]
+
+    def present(self, pupil: int, k: int, session: int) -> None:
+        self.marks[pupil, self.timeline.col(k), session] = CODE["/\\"[session]]
+
+    # -- LA lists --
+
+    def add_return(
+        self, pupil: int | dict, kind: str, received: dt.date, ground: str = "", with_upn: bool = True
+    ) -> None:
+        who = self.person(pupil) if isinstance(pupil, int) else dict(pupil)
+        if not with_upn:
+            who["upn"] = ""
+        self.returns.append({**who, "return_type": kind, "received_date": received, "ground": ground})
+
+    def allocate(self, who: dict, allocated_on: dt.date, expected: dt.date) -> None:
+        self.allocations.append({**who, "allocated_on": allocated_on, "expected_start_date": expected})
+
+    def expect(self, rule: str, pupil: int | dict, expect: str, why: str) -> None:
+        who = self.person(pupil) if isinstance(pupil, int) else pupil
+        self.manifest.append(
+            {
+                "rule": rule,
+                "upn": who["upn"] or None,
+                "pupil": f"{who['surname']}, {who['forename']}",
+                "expect": expect,
+                "why": why,
+            }
+        )
+
+
+def calendar_days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
+
+# ---- Background events ----------------------------------------------------------------------
+
+# As the school spells the ground in its register, and as the LA records it.
+BACKGROUND_GROUNDS = (("9(1)(a)", "9(1)(a)"), ("9(1)(g)", "9(1)(g)"), ("reg 9(1)(a)", "9(1)(a)"), ("9.1.g", "9(1)(g)"))
+
+
+def reception_allocations(pack: PackBuilder, school_year: int) -> None:
+    """Reception places are offered on 16 April; the children have no UPN yet. Only for the
+    September intake (in-year joiners have their own allocations)."""
+    register = pack.register
+    intake = register[(register["year_group"] == "R") & (register["admission_date"] == pack.timeline.date(0))]
+    who = pack.people(intake.index).assign(upn="")
+    pack.allocations.extend(
+        who.assign(allocated_on=dt.date(school_year, 4, 16), expected_start_date=intake["admission_date"]).to_dict(
+            "records"
+        )
+    )
+
+
+def staggered_reception_start(pack: PackBuilder) -> None:
+    """A third of Reception start a day or two after the first day (a staggered start)."""
+    reception = pack.register.index[pack.register["year_group"] == "R"].to_numpy()
+    late = reception[pack.rng.random(len(reception)) < 1 / 3]
+    first_days = pack.timeline.school_dates[1:3].date
+    pack.register.loc[late, "first_attendance_date"] = first_days[pack.rng.integers(0, 2, size=len(late))]
+
+
+def _shifted(days: np.ndarray, low: int, high: int, rng: np.random.Generator) -> np.ndarray:
+    """Each date moved by a random number of calendar days in [low, high)."""
+    return (pd.DatetimeIndex(days) + pd.to_timedelta(rng.integers(low, high, size=len(days)), unit="D")).date
+
+
+def mid_year_admissions(pack: PackBuilder, share: float = 0.04) -> None:
+    """In-year joiners: an allocation with their UPN, a new pupil return within 5 days."""
+    pupils = pack.pick(max(2, round(share * len(pack.register))))
+    joined = pack.timeline.school_dates[pack.rng.integers(5, pack.timeline.school_days - 5, size=len(pupils))].date
+    pack.register.loc[pupils, "admission_date"] = joined
+    pack.register.loc[pupils, "first_attendance_date"] = joined
+    who = pack.people(pupils)
+    allocated = _shifted(joined, -24, -9, pack.rng)
+    pack.allocations.extend(who.assign(allocated_on=allocated, expected_start_date=joined).to_dict("records"))
+    received = _shifted(joined, 0, NEW_PUPIL_RETURN_DAYS, pack.rng)
+    pack.returns.extend(who.assign(return_type="new_pupil", received_date=received, ground="").to_dict("records"))
+
+
+def background_deletions(pack: PackBuilder, share: float = 0.025) -> None:
+    """Leavers who moved school or away, each with a deletion return on or before the day."""
+    pupils = pack.pick(max(2, round(share * len(pack.register))))
+    left = pack.timeline.school_dates[pack.rng.integers(10, pack.timeline.school_days - 1, size=len(pupils))].date
+    spelt, ground = np.array(BACKGROUND_GROUNDS)[pack.rng.integers(0, len(BACKGROUND_GROUNDS), size=len(pupils))].T
+    pack.register.loc[pupils, "deletion_date"] = left
+    pack.register.loc[pupils, "deletion_ground"] = spelt
+    received = _shifted(left, -3, 1, pack.rng)
+    pack.returns.extend(
+        pack.people(pupils).assign(return_type="deletion", received_date=received, ground=ground).to_dict("records")
+    )
+
+
+# ---- Planted cases --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """School-day numbers the planted cases hang from, so that other periods work too:
+    the first days back after the first three holidays, and the last school day."""
+
+    autumn_half: int
+    spring: int
+    spring_half: int
+    last: int
+
+    @classmethod
+    def of(cls, timeline: Timeline) -> Anchors:
+        breaks = timeline.after_breaks()
+        if len(breaks) < 3 or timeline.school_days - breaks[2] < 14:
+            raise SystemExit("planted cases need a period with three holidays and 14 school days after the third")
+        return cls(breaks[0], breaks[1], breaks[2], timeline.school_days - 1)
+
+
+def plant_reg001(pack: PackBuilder, at: Anchors) -> None:
+    """Deletion returns: none, late, on the day, before, and one matched by names only."""
+    when = pack.timeline.date
+    p = pack.pick(5)
+    for pupil in p:
+        pack.clear_unauthorised(pupil)
+
+    pack.delete(p[0], at.spring + 3, "9(1)(g)")
+    pack.expect("REG001", p[0], "finding", "deleted (moved away) with no deletion return held by the LA")
+
+    left = pack.delete(p[1], at.autumn_half + 19, "reg 9(1)(a)")
+    pack.rename(p[1], "O'Neill", "Siobhán")
+    who = {**pack.person(p[1]), "surname": "ONEILL", "forename": "Siobhan"}
+    pack.add_return(who, "deletion", left, ground="9(1)(a)", with_upn=False)
+    pack.expect(
+        "REG001",
+        p[1],
+        "no_finding",
+        "return on the day has no UPN; names (case, apostrophe, accent differ) and date of birth match",
+    )
+
+    left = pack.delete(p[2], at.spring_half - 5, "9.1.a")
+    pack.add_return(p[2], "deletion", left + calendar_days(3), ground="9(1)(a)")
+    pack.expect("REG001", p[2], "finding", f"deletion return received 3 days after the deletion on {left:%d/%m/%Y}")
+
+    left = pack.delete(p[3], 30, "reg 9(1)(f)")
+    pack.add_return(p[3], "deletion", left, ground="9(1)(f)")
+    pack.expect(
+        "REG001", p[3], "no_finding", "elective home education; deletion return received on the day of deletion"
+    )
+
+    left = pack.delete(p[4], at.spring + 13, "9.1.g")
+    pack.add_return(p[4], "deletion", left - calendar_days(2), ground="9(1)(g)")
+    pack.expect(
+        "REG001",
+        p[4],
+        "no_finding",
+        f"deletion return received two days before the deletion on {when(at.spring + 13):%d/%m/%Y}",
+    )
+
+
+def _lost_pupil(pack: PackBuilder, pupil: int, first_k: int, deleted_k: int, ground: str) -> dt.date:
+    """O (after two days of N) every session from first_k to the day before deletion; the
+    deletion return arrives on the day, so REG001 has nothing to say."""
+    pack.clear_unauthorised(pupil)
+    pack.mark(pupil, first_k, first_k + 1, "N")
+    pack.mark(pupil, first_k + 2, deleted_k - 1, "O")
+    left = pack.delete(pupil, deleted_k, ground)
+    pack.add_return(pupil, "deletion", left, ground="9(1)(i)")
+    return left
+
+
+def plant_reg002(pack: PackBuilder, at: Anchors) -> None:
+    """Lost-pupil deletions: lawful, too short, broken by illness, without the LA."""
+    when = pack.timeline.date
+    p = pack.pick(4)
+
+    # 22 school days across the February half term, LA told on day 11: lawful.
+    deleted = at.spring_half + 9
+    _lost_pupil(pack, p[0], deleted - 22, deleted, "9(1)(i)")
+    pack.mark(p[0], deleted - 8, deleted - 8, "G", slice(0, 1))  # G also qualifies
+    pack.add_return(p[0], "absence", when(deleted - 12))
+    pack.expect(
+        "REG002",
+        p[0],
+        "no_finding",
+        "22 school days of N/O/G across the February half term; absence return before the deletion",
+    )
+    pack.expect("REG005", p[0], "no_finding", "absence return received one school day after the run reached 10 days")
+
+    deleted = at.autumn_half + 20
+    _lost_pupil(pack, p[1], deleted - 15, deleted, "ground i")
+    pack.add_return(p[1], "absence", when(deleted - 4))
+    pack.expect("REG002", p[1], "finding", "deleted after only 15 school days of continuous absence")
+
+    deleted = at.spring_half + 4
+    _lost_pupil(pack, p[2], deleted - 22, deleted, "reg 9(1)(i)")
+    pack.mark(p[2], deleted - 12, deleted - 12, "I")
+    pack.add_return(p[2], "absence", when(deleted - 6))
+    pack.expect(
+        "REG002",
+        p[2],
+        "finding",
+        f"22-day run broken by illness (I) on {when(deleted - 12):%d/%m/%Y}: only 11 qualifying days before the deletion",
+    )
+
+    deleted = at.autumn_half + 29
+    _lost_pupil(pack, p[3], deleted - 22, deleted, "9.1.i")
+    pack.expect(
+        "REG002",
+        p[3],
+        "finding",
+        "22 school days of O but no absence return or enquiry with the LA before the deletion",
+    )
+    pack.expect("REG005", p[3], "finding", "22 school days of unauthorised absence and never an absence return")
+
+
+def plant_part_time(pack: PackBuilder, at: Anchors, inspection: dt.date) -> None:
+    """Part-time timetables: C2 every afternoon while they run."""
+    when = pack.timeline.date
+    started = _weekday_on_or_after((pd.Timestamp(inspection) - pd.DateOffset(months=14)).date(), 0)
+    p = pack.pick(4, groups=YEAR_GROUPS[pack.phase][2:], admitted_by=started)  # on roll before the oldest began
+    for pupil in p:
+        pack.clear_unauthorised(pupil)
+
+    def timetable(pupil: int, start: dt.date, planned_end: dt.date, agreed: str, reviewed: dt.date) -> None:
+        pack.mark(pupil, pack.timeline.k_of(start), at.last, "C2", slice(1, 2))
+        pack.timetables.append(
+            {
+                "upn": pack.person(pupil)["upn"],
+                "start_date": start,
+                "planned_end_date": planned_end,
+                "end_date": None,
+                "hours_per_week": 15.0,
+                "parent_agreed": agreed,
+                "last_review_date": reviewed,
+            }
+        )
+
+    timetable(p[0], when(at.last - 19), when(at.last - 19) + calendar_days(42), "Y", when(at.last - 5))
+    pack.expect("REG003", p[0], "no_finding", "part-time timetable running 20 school days (4 weeks) at the inspection")
+
+    timetable(p[1], when(at.last - 39), when(at.last - 39) + calendar_days(42), "Y", when(at.last - 29))
+    pack.expect(
+        "REG003",
+        p[1],
+        "finding",
+        "part-time timetable running 40 school days (8 weeks), past its planned end and still open",
+    )
+    pack.expect("REG004", p[1], "no_finding", "8 weeks is well short of 12 months")
+
+    timetable(p[2], started, started + calendar_days(42), "N", when(at.spring))
+    pack.expect(
+        "REG004", p[2], "finding", f"part-time timetable running since {started:%d/%m/%Y} (14 months), never ended"
+    )
+
+    pack.mark(p[3], at.last - 34, at.last, "C2", slice(1, 2))
+    pack.expect(
+        "REG003",
+        p[3],
+        "finding",
+        "C2 every afternoon for the last 35 school days (7 weeks) and no row in the part-time log",
+    )
+
+
+def plant_reg005(pack: PackBuilder, at: Anchors) -> None:
+    """Runs of unauthorised absence: 12 days over a half term, 9, 11 with a return, 10 broken."""
+    when = pack.timeline.date
+    p = pack.pick(4)
+    for pupil in p:
+        pack.clear_unauthorised(pupil)
+
+    first = at.autumn_half - 5
+    pack.mark(p[0], first, first, "N")
+    pack.mark(p[0], first + 1, first + 11, "O")
+    pack.expect(
+        "REG005",
+        p[0],
+        "finding",
+        f"12 school days of N/O from {when(first):%d/%m/%Y} across the October half term, no absence return",
+    )
+
+    pack.mark(p[1], at.spring + 4, at.spring + 12, "O")
+    pack.expect("REG005", p[1], "no_finding", "only 9 school days of O")
+
+    first = at.spring + 14
+    pack.mark(p[2], first, first + 10, "O")
+    pack.add_return(p[2], "absence", when(first + 9))
+    pack.expect(
+        "REG005",
+        p[2],
+        "no_finding",
+        f"11 school days of O; absence return received on day 10 ({when(first + 9):%d/%m/%Y})",
+    )
+
+    first = at.autumn_half + 10
+    pack.mark(p[3], first, first + 9, "O")
+    pack.present(p[3], first + 5, 0)
+    pack.expect(
+        "REG005",
+        p[3],
+        "no_finding",
+        f"10 school days of O broken by a present mark on the morning of {when(first + 5):%d/%m/%Y}",
+    )
+
+
+def plant_reg006(pack: PackBuilder, at: Anchors, school_year: int) -> None:
+    """Allocated places: never taken up, matched despite spelling, on roll but never present,
+    and a no-show the LA was told about."""
+    when = pack.timeline.date
+    group = YEAR_GROUPS[pack.phase][2]
+    born = dt.date(school_year - RECEPTION_AGE - 1 - year_offset(group), 11, 23)
+
+    never = {
+        "upn": make_upns(LA_CODE, np.array([2466]), np.array([school_year - 3]), np.array([418]))[0],
+        "surname": "Wiśniewski",
+        "forename": "Kacper",
+        "date_of_birth": born,
+    }
+    pack.allocate(never, when(at.spring) - calendar_days(35), when(at.spring + 4))
+    pack.expect(
+        "REG006",
+        never,
+        "finding",
+        f"allocated to start {when(at.spring + 4):%d/%m/%Y}, never on the register, no no-show return",
+    )
+
+    p = pack.pick(2)
+    pack.rename(p[0], "Smith-Jones", "Zoë")
+    pack.admit(p[0], at.autumn_half)
+    pack.clear_unauthorised(p[0])
+    who = {**pack.person(p[0]), "upn": "", "surname": "smith jones", "forename": "zoe"}
+    pack.allocate(who, when(at.autumn_half) - calendar_days(21), when(at.autumn_half))
+    pack.add_return(p[0], "new_pupil", when(at.autumn_half + 2))
+    pack.expect(
+        "REG006",
+        p[0],
+        "no_finding",
+        "allocation 'zoe smith jones' matches Zoë Smith-Jones (case, accent, hyphen), who attends",
+    )
+
+    pack.rename(p[1], "Okonkwo", "Tobenna")
+    pack.admit(p[1], at.spring)
+    pack.clear_unauthorised(p[1])
+    pack.mark(p[1], at.spring, at.spring + 1, "N")
+    pack.mark(p[1], at.spring + 2, at.last, "O")
+    pack.allocate(pack.person(p[1]), when(at.spring) - calendar_days(29), when(at.spring))
+    pack.add_return(p[1], "new_pupil", when(at.spring + 2))
+    pack.expect("REG006", p[1], "finding", "on roll from the expected start but never present: only N then O")
+    pack.expect("REG005", p[1], "finding", "unauthorised absence every session since admission, no absence return")
+
+    no_show = {"upn": "", "surname": "Abara", "forename": "Chiamaka", "date_of_birth": born + calendar_days(101)}
+    pack.allocate(no_show, when(at.spring_half) - calendar_days(21), when(at.spring_half))
+    pack.add_return(no_show, "no_show", when(at.spring_half + 3))
+    pack.expect("REG006", no_show, "no_finding", "never arrived, but the school made a no-show return")
+
+
+# ---- Writing --------------------------------------------------------------------------------
+
+
+def is_date_column(column: str) -> bool:
+    return column == "date" or column.endswith(("_date", "_on", "date_of_birth"))
+
+
+def as_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Date columns as datetimes (they hold dates, Timestamps and None along the way)."""
+    return frame.assign(**{c: pd.to_datetime(frame[c]) for c in frame.columns if is_date_column(c)})
+
+
+def english_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every date column as dd/mm/yyyy, blank when missing."""
+    dated = as_dates(frame)
+    return frame.assign(**{c: dated[c].dt.strftime(DATE_FORMAT).fillna("") for c in frame.columns if is_date_column(c)})
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    english_dates(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def on_roll(register: pd.DataFrame, timeline: Timeline) -> np.ndarray:
+    """pupil x register day: from the first day of attendance to the day before deletion."""
+    first = timeline.dates.searchsorted(pd.DatetimeIndex(pd.to_datetime(register["first_attendance_date"])))
+    deleted = pd.to_datetime(register["deletion_date"]).fillna(timeline.dates[-1] + pd.Timedelta(days=1))
+    stop = timeline.dates.searchsorted(pd.DatetimeIndex(deleted))
+    day = np.arange(len(timeline.dates))
+    return (day >= first[:, None]) & (day < stop[:, None])
+
+
+def as_bytes(values, width: int) -> np.ndarray:
+    """ASCII strings as a (n, width) byte matrix, NUL-padded."""
+    return np.array(values, dtype=f"S{width}").view(np.uint8).reshape(len(values), width)
+
+
+def write_attendance(pack: PackBuilder, order: np.ndarray, path: Path, chunk: int = 5_000) -> int:
+    """Long form, pupil by pupil in register order. Each row is assembled as fixed-width bytes
+    (codes padded with NUL, dropped before writing): pandas' to_csv would manage under a million
+    rows a second, this writes the 36 million rows of 100,000 pupils in seconds."""
+    upns = as_bytes(pack.register["upn"].to_numpy(), 13)
+    dates = as_bytes(pack.timeline.dates.strftime(DATE_FORMAT).to_numpy(), 10)
+    sessions = as_bytes(["AM", "PM"], 2)
+    codes = as_bytes(CODES, 2)  # "/" becomes "/\0"
+    rows = 0
+    with path.open("wb") as out:
+        out.write(b"upn,date,session,code\n")
+        for begin in range(0, len(order), chunk):
+            block = order[begin : begin + chunk]
+            roll = on_roll(pack.register.iloc[block], pack.timeline)
+            pupil, day, session = np.nonzero(np.repeat(roll[:, :, None], 2, axis=2))
+            line = np.empty((len(pupil), 31), dtype=np.uint8)
+            line[:, [13, 24, 27]] = ord(",")
+            line[:, 30] = ord("\n")
+            line[:, 0:13] = upns[block[pupil]]
+            line[:, 14:24] = dates[day]
+            line[:, 25:27] = sessions[session]
+            line[:, 28:30] = codes[pack.marks[block[pupil], day, session]]
+            flat = line.ravel()
+            out.write(flat[flat != 0].tobytes())
+            rows += len(pupil)
+    return rows
+
+
+def write_pack(pack: PackBuilder, args: argparse.Namespace, calendar: pd.DataFrame) -> dict[str, int]:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "pack.toml").write_text(pack_toml(args), encoding="utf-8")
+
+    yn = {True: "Y", False: "N"}
+    calendar_csv = pd.DataFrame(
+        {"date": calendar["date"], "am_open": calendar["open"].map(yn), "pm_open": calendar["open"].map(yn)}
+    )
+    register = as_dates(pack.register).sort_values(["admission_date", "surname", "forename"], kind="stable")
+    tables = {
+        "calendar.csv": calendar_csv,
+        "admission_register.csv": register,
+        "la_returns.csv": as_dates(pd.DataFrame(pack.returns)).sort_values("received_date", kind="stable"),
+        "allocations.csv": as_dates(pd.DataFrame(pack.allocations)).sort_values("allocated_on", kind="stable"),
+        "part_time_timetables.csv": pd.DataFrame(pack.timetables),
+    }
+    counts = {}
+    for name, frame in tables.items():
+        write_csv(frame, out / name)
+        counts[name] = len(frame)
+    counts["attendance.csv"] = write_attendance(pack, register.index.to_numpy(), out / "attendance.csv")
+    (out / "manifest.json").write_text(json.dumps(pack.manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    counts["manifest.json"] = len(pack.manifest)
+    return counts
+
+
+def toml_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def pack_toml(args: argparse.Namespace) -> str:
+    return (
+        "# Synthetic: a fictional school and fictional pupils (sample_registers/generate.py).\n"
+        f"# Regenerate: python sample_registers/generate.py --out {args.out} --seed {args.seed} --pupils {args.pupils}\n\n"
+        "[school]\n"
+        f"urn = {toml_string(args.urn)}\n"
+        f"name = {toml_string(args.name)}\n"
+        f"la = {toml_string(args.la)}\n\n"
+        "[inspection]\n"
+        f"date = {args.end.isoformat()}\n"
+        f"period_start = {args.start.isoformat()}\n"
+        'policy = "statutory"\n'
+    )
+
+
+# ---- Checking what was written --------------------------------------------------------------
+
+ENGLISH_DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")
+
+
+def verify_pack(out: Path) -> list[str]:
+    """Read the pack back as a tool would and return what is wrong with it (empty: all good)."""
+    files = ["admission_register.csv", "attendance.csv", "calendar.csv", "la_returns.csv", "allocations.csv"]
+    files.append("part_time_timetables.csv")
+    tables = {name: pd.read_csv(out / name, dtype=str, keep_default_na=False) for name in files}
+    problems = []
+    for name, frame in tables.items():
+        for column in [c for c in frame.columns if is_date_column(c)]:
+            values = frame[column][frame[column] != ""]
+            bad = ~values.str.match(ENGLISH_DATE)
+            if bad.any():
+                problems.append(f"{name}.{column}: {bad.sum()} values not dd/mm/yyyy")
+        if "upn" in frame:
+            upns = frame["upn"][frame["upn"] != ""].unique()
+            invalid = [u for u in upns if not upn_is_valid(u)]
+            if invalid:
+                problems.append(f"{name}: {len(invalid)} UPNs with a wrong check letter, e.g. {invalid[0]}")
+
+    register, marks, calendar = tables["admission_register.csv"], tables["attendance.csv"], tables["calendar.csv"]
+    if register["upn"].duplicated().any():
+        problems.append("admission_register.csv: duplicate UPNs")
+    people = register.assign(date_of_birth=pd.to_datetime(register["date_of_birth"], format=DATE_FORMAT))
+    if person_keys(people).duplicated().any():
+        problems.append(
+            "admission_register.csv: two pupils share names and date of birth (matching by names is ambiguous)"
+        )
+    if not marks["upn"].isin(register["upn"]).all():
+        problems.append("attendance.csv: marks for pupils not in the register")
+    closed = set(calendar.loc[calendar["am_open"] == "N", "date"])
+    on_closed = marks["date"].isin(closed)
+    if (on_closed != (marks["code"] == "#")).any():
+        problems.append("attendance.csv: a mark other than # on a closed day, or # on an open day")
+    if marks.duplicated(["upn", "date", "session"]).any():
+        problems.append("attendance.csv: more than one mark for a pupil's session")
+    return problems
+
+
+def summarise(out: Path, counts: dict[str, int], seconds: float) -> None:
+    marks = pd.read_csv(out / "attendance.csv", dtype=str, keep_default_na=False, usecols=["upn", "code"])
+    possible = marks[marks["code"] != "#"]
+    share = possible["code"].value_counts(normalize=True).mul(100).round(2)
+    present = possible["code"].isin(["/", "\\", "L"]).groupby(possible["upn"]).mean()
+    print(f"wrote {out} in {seconds:.1f}s")
+    for name, rows in counts.items():
+        print(f"  {name:28} {rows:>9,} rows")
+    print("  codes (% of possible sessions): " + ", ".join(f"{c} {v}" for c, v in share.items()))
+    print(f"  attendance: mean {present.mean():.1%}, persistent absentees (<90%): {(present < 0.9).sum()}")
+    manifest = pd.DataFrame(json.loads((out / "manifest.json").read_text(encoding="utf-8")))
+    planted = manifest.groupby(["rule", "expect"]).size().unstack(fill_value=0)
+    print(
+        "  planted: "
+        + ", ".join(f"{r} {row.finding} finding / {row.no_finding} near miss" for r, row in planted.iterrows())
+    )
+
+
+# ---- Main -----------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True, help="folder to write the pack to")
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--pupils", type=int, default=210, help="pupils on roll at the start of the period")
+    parser.add_argument("--phase", choices=sorted(YEAR_GROUPS), default="primary")
+    parser.add_argument("--urn", default=None, help="school URN (default: a fictional 99xxxx number)")
+    parser.add_argument("--name", default=None, help="school name")
+    parser.add_argument("--la", default="Northshire Council")
+    parser.add_argument(
+        "--start", type=dt.date.fromisoformat, default=dt.date(2024, 9, 2), help="period start (ISO date)"
+    )
+    parser.add_argument(
+        "--end", type=dt.date.fromisoformat, default=dt.date(2025, 3, 14), help="inspection date (ISO date)"
+    )
+    parser.add_argument("--no-verify", action="store_true", help="skip reading the pack back (for very large packs)")
+    args = parser.parse_args(argv)
+    primary = args.phase == "primary"
+    args.urn = args.urn or ("990001" if primary else "990002")
+    args.name = args.name or ("Brookfield Community Primary School" if primary else "Brookfield High School")
+    return args
+
+
+def build(args: argparse.Namespace) -> tuple[PackBuilder, pd.DataFrame]:
+    rng = np.random.default_rng(args.seed)
+    school_year = args.start.year if args.start.month >= 8 else args.start.year - 1
+    calendar = build_calendar(args.start, args.end)
+    timeline = Timeline.from_calendar(calendar)
+    register = build_register(rng, args, school_year)
+    marks = background_marks(rng, timeline, absence_factors(rng, len(register)))
+    pack = PackBuilder(rng, timeline, register, marks, args.phase)
+
+    anchors = Anchors.of(timeline)
+    staggered_reception_start(pack)
+    plant_reg001(pack, anchors)
+    plant_reg002(pack, anchors)
+    plant_part_time(pack, anchors, args.end)
+    plant_reg005(pack, anchors)
+    plant_reg006(pack, anchors, school_year)
+    mid_year_admissions(pack)
+    background_deletions(pack)
+    reception_allocations(pack, school_year)
+    return pack, calendar
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    began = time.perf_counter()
+    pack, calendar = build(args)
+    counts = write_pack(pack, args, calendar)
+    seconds = time.perf_counter() - began
+    if not args.no_verify:
+        problems = verify_pack(Path(args.out))
+        if problems:
+            raise SystemExit("the pack fails its own checks:\n  " + "\n  ".join(problems))
+        summarise(Path(args.out), counts, seconds)
+    else:
+        print(f"wrote {args.out} in {seconds:.1f}s: " + ", ".join(f"{n} {c:,}" for n, c in counts.items()))
+
+
+if __name__ == "__main__":
+    main()
