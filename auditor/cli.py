@@ -241,6 +241,17 @@ def validate_command(
     console.print("[bold green]Valid[/]: every row was accepted.", highlight=False)
 
 
+@app.command("presets")
+def presets_command() -> None:
+    """List the column presets for school systems' exports (`[columns] preset = "..."`)."""
+    from auditor.load import presets
+
+    for preset in presets().values():
+        files = ", ".join(preset.columns)
+        console.print(f"[bold]{preset.name}[/]: {preset.title} ({files})", highlight=False)
+        console.print(f"  {' '.join(preset.description.split())}", highlight=False, soft_wrap=True)
+
+
 @app.command("init")
 def init_command(
     folder: Annotated[Path, typer.Argument(help="A folder of exports (CSV or XLSX).")],

@@ -134,6 +134,8 @@ def load_pack(root: str | Path) -> Pack:
         if not (root / file_name).is_file():
             if spec.required:
                 raise PackError(name, "required file is missing from the pack")
+            if spec.key in config.files:
+                raise PackError(name, f"is named in pack.toml ([files] {spec.key}) but is not in the pack folder")
             pack.tables[spec.key] = None
             continue
         frame, summary, rejected = read_table(

@@ -257,3 +257,15 @@ def test_init_without_a_register_writes_nothing(tmp_path):
     result = runner.invoke(app, ["init", str(tmp_path)])
     assert result.exit_code == 2
     assert not (tmp_path / "pack.toml").exists()
+
+
+def test_a_file_named_in_pack_toml_must_exist(tmp_path):
+    toml = PACK_TOML + '\n[files]\nattendance = "marks.xlsx"\n'
+    with pytest.raises(PackError, match="named in pack.toml"):
+        load_pack(write_pack(tmp_path / "p", {}, toml))
+
+
+def test_presets_command_lists_them():
+    result = runner.invoke(app, ["presets"])
+    assert result.exit_code == 0
+    assert "sims" in result.output and "la-case-management" in result.output
