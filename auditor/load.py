@@ -554,10 +554,12 @@ def melt_grid(frame: pd.DataFrame, layout: str, name: str, upn_header: str) -> t
         if columns.empty:
             raise PackError(name, "is laid out weekly but has no session columns such as 'Mon AM'")
     columns["position"] = np.arange(len(columns))
-    grid = frame[list(columns["column"])]
-    has_marks = grid.apply(lambda c: c.str.strip().ne("")).any(axis=1)
-    upn_blank = frame["upn"].str.strip().eq("")
-    frame = frame[has_marks | ~upn_blank]  # a wholly blank line is not a row
+    # Every non-blank cell as a mark (line, column, code), before judging the lines.
+    cells = frame[["line", *columns["column"]]].melt(id_vars="line", var_name="column", value_name="code")
+    cells["code"] = per_unique(cells["code"], lambda u: u.str.strip())
+    cells = cells[cells["code"].ne("")]
+    upn_blank = per_unique(frame["upn"], lambda u: u.str.strip()).eq("")
+    frame = frame[frame["line"].isin(cells["line"]) | ~upn_blank]  # a wholly blank line is not a row
 
     line_bad = pd.Series(None, index=frame.index, dtype=object)
     line_column = pd.Series(upn_header, index=frame.index, dtype=object)
@@ -575,9 +577,7 @@ def melt_grid(frame: pd.DataFrame, layout: str, name: str, upn_header: str) -> t
 
     good = frame[~bad_lines]
     ids = ["line", "upn"] + (["_monday"] if layout == "weekly" else [])
-    long = good[ids + list(columns["column"])].melt(id_vars=ids, var_name="column", value_name="code")
-    long = long[long["code"].str.strip().ne("")]
-    long = long.merge(columns, on="column", how="left")
+    long = cells.merge(good[ids], on="line").merge(columns, on="column", how="left")
     if layout == "weekly":
         day = long["_monday"] + pd.to_timedelta(long["offset"].astype(int), unit="D")
         long["date"] = day.dt.strftime("%Y-%m-%d")
@@ -585,30 +585,41 @@ def melt_grid(frame: pd.DataFrame, layout: str, name: str, upn_header: str) -> t
     return long[["line", "upn", "date", "session", "code", "column"]], rejects
 
 
+def per_unique(values: pd.Series, transform) -> pd.Series:
+    """``transform`` (of a Series of text) applied once per distinct value: a school year's half
+    million marks hold a few hundred distinct dates, codes and UPNs."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    done = transform(pd.Series(uniques, dtype=object)).to_numpy()
+    return pd.Series(done[codes], index=values.index)
+
+
 def _validate_attendance(frame: pd.DataFrame, original: dict[str, str]) -> tuple[pd.DataFrame, list]:
     """Column-wise checks of the marks, each mark's first failure as its reason, with the column
     at fault (a grid's cell header, else the file's header for that column)."""
     regs = regulations()
-    upn = frame["upn"].str.strip().str.upper()
-    session = frame["session"].str.strip().str.upper()
-    code = frame["code"].str.strip().str.upper()
-    date, date_reason = parse_date_column(frame["date"].str.strip())
+    upn = per_unique(frame["upn"], lambda u: u.str.strip().str.upper())
+    session = per_unique(frame["session"], lambda u: u.str.strip().str.upper())
+    code = per_unique(frame["code"], lambda u: u.str.strip().str.upper())
+    date, date_reason = parse_date_column(per_unique(frame["date"], lambda u: u.str.strip()))
     cell = frame["column"] if "column" in frame else None
 
     reason = pd.Series(None, index=frame.index, dtype=object)
     where = pd.Series(None, index=frame.index, dtype=object)
 
-    def fail(mask: pd.Series, message: pd.Series | str, column: str) -> None:
+    def fail(mask: pd.Series, message, column: str) -> None:
+        """Give the rows of ``mask`` not yet failed the reason ``message(rows)``."""
         nonlocal reason, where
         new = reason.isna() & mask
-        reason = reason.mask(new, message)
+        if not new.any():
+            return
+        reason = reason.mask(new, message(new) if callable(message) else message)
         where = where.mask(new, cell if cell is not None and column != "upn" else original.get(column, column))
 
     fail(upn.eq(""), "no upn", "upn")
-    fail(date.isna(), "date: " + date_reason.fillna(""), "date")
-    fail(~session.isin(SESSIONS), "session '" + frame["session"] + "' is not AM or PM", "session")
+    fail(date.isna(), lambda rows: "date: " + date_reason[rows].fillna(""), "date")
+    fail(~session.isin(SESSIONS), lambda rows: "session '" + frame.loc[rows, "session"] + "' is not AM or PM", "session")
     fail(code.eq(""), "no attendance code", "code")
-    fail(~code.isin(regs.all_codes), "code '" + frame["code"] + "' is not an attendance code", "code")
+    fail(~code.isin(regs.all_codes), lambda rows: "code '" + frame.loc[rows, "code"] + "' is not an attendance code", "code")
 
     ok = reason.isna()
     keys = [upn[ok], date[ok], session[ok]]
@@ -617,7 +628,9 @@ def _validate_attendance(frame: pd.DataFrame, original: dict[str, str]) -> tuple
     repeated = position[ok].ne(position[ok].groupby(keys).transform("first"))
     fail(
         repeated.reindex(frame.index, fill_value=False),
-        "a second mark for this pupil and session (the first is on line " + first_line[repeated].astype(str) + ")",
+        lambda rows: "a second mark for this pupil and session (the first is on line "
+        + first_line[repeated].astype(str)
+        + ")",
         "code",
     )
     ok = reason.isna()
