@@ -260,9 +260,22 @@ def read_cells(data: bytes, name: str, sheet: str | None = None) -> Cells:
     if file_name.lower().endswith(_EXCEL) or data[:4] == b"PK\x03\x04":
         return _read_xlsx(data, name, sheet)
     text, encoding = decode(data)
-    frame, skipped = _read_csv(text, name)
-    frame.insert(0, "line", _line_numbers(len(frame), skipped))
+    lines = text.split("\n")
+    first = _header_line(lines, _delimiter(text))
+    body = "\n".join(lines[first:])
+    frame, skipped = _read_csv(body, name)
+    frame.insert(0, "line", _line_numbers(len(frame), skipped) + first)
+    skipped = {line + first: reason for line, reason in skipped.items()}
     return Cells(frame, skipped, encoding)
+
+
+def _header_line(lines: list[str], delimiter: str) -> int:
+    """Index of the header: the first line with two or more non-empty fields, so that a report's
+    title and blank lines above the header are passed over (0 when there is none)."""
+    for index, line in enumerate(lines[:20]):
+        if sum(1 for field in line.split(delimiter) if field.strip().strip('"')) >= 2:
+            return index
+    return 0
 
 
 _SKIPPED = re.compile(r"Skipping line (\d+): (.+)")
@@ -284,7 +297,7 @@ def _read_csv(text: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
     if not text.strip():
         raise PackError(name, "file is empty (no header row)")
     if not text.split("\n", 1)[0].strip():
-        raise PackError(name, "the first line is blank: the header row must be the first line")
+        raise PackError(name, "has no header row (a line naming the columns) above the data")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -313,8 +326,8 @@ def _read_csv(text: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Cells:
-    """The named sheet, else the first; the header is the first non-blank row and each row keeps
-    its sheet row number as its line. Dates become ISO text; whole numbers lose their ``.0``."""
+    """The named sheet, else the first; the header is the first row with two or more cells filled
+    and each row keeps its sheet row number as its line. Dates become ISO text; whole numbers lose their ``.0``."""
     import openpyxl
 
     try:
@@ -330,8 +343,9 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Cells:
     if raw.empty:
         raise PackError(name, f"sheet '{worksheet.title}' is empty (no header row)")
     raw = raw.map(_cell_text)
-    filled = raw.ne("").any(axis=1).to_numpy()
-    first = int(np.argmax(filled))
+    # The header: the first row with two or more cells filled (a report's title rows are passed over).
+    filled = (raw.ne("").sum(axis=1) >= 2).to_numpy()
+    first = int(np.argmax(filled)) if filled.any() else 0
     headers = _dedupe([h or f"Unnamed: {i}" for i, h in enumerate(raw.iloc[first])])
     frame = raw.iloc[first + 1 :].copy()
     frame.columns = headers

@@ -269,3 +269,11 @@ def test_presets_command_lists_them():
     result = runner.invoke(app, ["presets"])
     assert result.exit_code == 0
     assert "sims" in result.output and "la-case-management" in result.output
+
+
+def test_title_lines_above_the_header_are_passed_over(tmp_path):
+    register = "Student list,,,\nPrinted 02/09/2024\n\n" + REGISTER + "A100000000002,Green,Bo,31/02/2017,2,02/09/2021,,\n"
+    pack = load_pack(write_pack(tmp_path / "p", {"admission_register.csv": register}))
+    assert list(pack.tables["admission_register"]["line"]) == [5]
+    summary, rejected = by_file(pack, "admission_register.csv")
+    assert (summary.rows, rejected[0].line) == (2, 6)
