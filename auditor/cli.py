@@ -204,15 +204,31 @@ def explain_command(
 @app.command("validate")
 def validate_command(
     pack: Annotated[Path, typer.Argument(help="The inspection pack folder (with pack.toml).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (inputs, rejected_rows).")] = False,
 ) -> None:
     """Check a pack without inspecting it: every rejected row with file, line, column and reason.
     Exit 0 when every row was accepted, 1 when rows were rejected, 2 when the pack is malformed."""
+    import dataclasses
+    import json
+
     try:
         loaded = load_pack(pack)
         load_policy(loaded.config.inspection.policy, base=loaded.root)
     except PackError as err:
-        errors.print(f"[bold red]The pack is malformed[/]: {err}", highlight=False, soft_wrap=True)
+        if as_json:
+            typer.echo(json.dumps({"valid": False, "malformed": {"file": err.file, "problem": err.problem}}))
+        else:
+            errors.print(f"[bold red]The pack is malformed[/]: {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    rejected = sum(s.rejected for s in loaded.inputs)
+    if as_json:
+        result = {
+            "valid": rejected == 0,
+            "inputs": [dataclasses.asdict(s) for s in loaded.inputs],
+            "rejected_rows": [dataclasses.asdict(r) for r in loaded.rejected],
+        }
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        raise typer.Exit(1 if rejected else 0)
     table = Table(title=f"{pack}: {loaded.config.school.name} (URN {loaded.config.school.urn})")
     for column in ("File", "Layout", "Counted", "Rows", "Accepted", "Rejected", "Encoding"):
         table.add_column(column, overflow="fold")
@@ -234,7 +250,6 @@ def validate_command(
     for row in loaded.rejected:
         where = f"line {row.line}" + (f", column {row.column!r}" if row.column else "")
         console.print(f"{row.file} {where}: {row.reason}", highlight=False, soft_wrap=True)
-    rejected = sum(s.rejected for s in loaded.inputs)
     if rejected:
         console.print(f"[bold yellow]{rejected} rejected[/] of {sum(s.rows for s in loaded.inputs)} read.", highlight=False)
         raise typer.Exit(1)

@@ -277,3 +277,19 @@ def test_title_lines_above_the_header_are_passed_over(tmp_path):
     assert list(pack.tables["admission_register"]["line"]) == [5]
     summary, rejected = by_file(pack, "admission_register.csv")
     assert (summary.rows, rejected[0].line) == (2, 6)
+
+
+def test_validate_json(tmp_path):
+    import json
+
+    root = write_pack(tmp_path / "p", {"attendance.csv": "upn,date,session,code\nA100000000001,02/09/2024,AM,ZZ\n"})
+    result = runner.invoke(app, ["validate", str(root), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["valid"] is False
+    assert data["rejected_rows"] == [
+        {"file": "attendance.csv", "line": 2, "reason": "code 'ZZ' is not an attendance code", "column": "code"}
+    ]
+    (root / "pack.toml").write_text("nonsense")
+    result = runner.invoke(app, ["validate", str(root), "--json"])
+    assert result.exit_code == 2 and json.loads(result.output)["malformed"]["file"] == "pack.toml"
