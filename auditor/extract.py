@@ -19,11 +19,12 @@ CONTEXT_WEEKS = 1  # weeks shown either side of the run, so its edges can be see
 
 class RegisterExtractor:
     """Builds extracts from one pack's attendance table (columns upn, date, session, code) and
-    its school calendar. Marks are indexed by pupil once, so each extract is a small lookup."""
+    its school calendar. The rows of each pupil are found once, when the first extract is asked
+    for; each extract then reads only its pupil's rows."""
 
     def __init__(self, attendance: pd.DataFrame, calendar: SchoolCalendar, as_of: dt.date) -> None:
-        marks = attendance[["upn", "date", "session", "code"]]
-        self._marks = {upn: group.set_index(["date", "session"])["code"] for upn, group in marks.groupby("upn")}
+        self._attendance = attendance[["upn", "date", "session", "code"]]
+        self._rows: dict[str, object] | None = None
         self._calendar = calendar.days
         self._as_of = pd.Timestamp(as_of)
 
@@ -35,7 +36,7 @@ class RegisterExtractor:
         last_monday = min(last_monday, self._as_of - pd.Timedelta(days=self._as_of.day_of_week))
         last_monday = max(last_monday, end - pd.Timedelta(days=end.day_of_week))
 
-        marks = self._marks.get(upn, pd.Series(dtype=object))
+        marks = self._pupil_marks(upn)
         weeks = []
         for monday in pd.date_range(first_monday, last_monday, freq="7D"):
             days = []
@@ -52,6 +53,14 @@ class RegisterExtractor:
                 days.append(RegisterDay(date=day.date(), am=sessions["AM"], pm=sessions["PM"]))
             weeks.append(RegisterWeek(week_of=monday.date(), days=days))
         return RegisterExtract(upn=upn, run_start=run_start, run_end=run_end, weeks=weeks)
+
+    def _pupil_marks(self, upn: str) -> pd.Series:
+        if self._rows is None:
+            self._rows = self._attendance.groupby("upn").indices
+        rows = self._rows.get(upn)
+        if rows is None:
+            return pd.Series(dtype=object)
+        return self._attendance.iloc[rows].set_index(["date", "session"])["code"]
 
     def _is_open(self, day: pd.Timestamp, session: str) -> bool | None:
         if day > self._as_of or day not in self._calendar.index:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import re
 import time
@@ -67,6 +68,7 @@ def _last_weekday_on_or_before(day: dt.date) -> dt.date:
     return day
 
 
+@functools.cache  # the holidays library is slow to build a year
 def _easter(year: int) -> dt.date:
     """Easter Sunday, two days after Good Friday (a bank holiday in England)."""
     bank = holidays.country_holidays("GB", subdiv="ENG", years=year)
@@ -307,7 +309,8 @@ def build_register(rng: np.random.Generator, args: argparse.Namespace, school_ye
     entry_year = school_year - offset + (0 if args.phase == "primary" else 7)
     entry_year = np.minimum(entry_year, school_year)
     moved_in = (rng.random(args.pupils) < 0.15) & (entry_year < school_year)
-    admission = [term_dates(y)[0][0][0] for y in entry_year]
+    first_day = {y: term_dates(y)[0][0][0] for y in np.unique(entry_year)}
+    admission = [first_day[y] for y in entry_year]
     for i in np.flatnonzero(moved_in):
         span = (args.start - admission[i]).days
         admission[i] = _last_weekday_on_or_before(admission[i] + dt.timedelta(days=int(rng.integers(30, span))))

@@ -53,6 +53,14 @@ class Context:
     def school_day_number(self, dates: pd.Series) -> pd.Series:
         return self.calendar.school_day_number(dates)
 
+    @cached_property
+    def matched_returns(self) -> pd.DataFrame:
+        """Every LA return, with the register UPN it concerns and how it was matched."""
+        returns = self.table("la_returns")
+        if returns is None or returns.empty:
+            return pd.DataFrame(columns=["return_type", "matched_upn", "matched_by", "received_date"])
+        return returns.join(match_to_register(returns, self.register))
+
     @property
     def register(self) -> pd.DataFrame:
         return self.pack.tables["admission_register"]
@@ -114,11 +122,8 @@ def senior_year_group(context: Context) -> str | None:
 
 def matched_returns(context: Context, *return_types: str) -> pd.DataFrame:
     """The LA returns of the given types, each with the register UPN it concerns."""
-    returns = context.table("la_returns")
-    if returns is None or returns.empty:
-        return pd.DataFrame(columns=["matched_upn", "matched_by", "received_date"])
-    returns = returns[returns["return_type"].isin(return_types)]
-    return returns.join(match_to_register(returns, context.register))
+    returns = context.matched_returns
+    return returns[returns["return_type"].isin(return_types)]
 
 
 def returns_about(
