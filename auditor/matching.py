@@ -63,7 +63,6 @@ def same_person_pairs(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
 # How sure a match is, most certain first. "names": no usable UPN, exactly one pupil with those
 # names and date of birth; "ambiguous": several; "partial": only two of surname, forename and date
 # of birth agree; "upn_names_differ": the UPN is on the register under other names or birth date.
-CERTAIN = "upn"
 LEVELS = ("upn", "names", "upn_names_differ", "ambiguous", "partial", "none")
 
 
