@@ -15,6 +15,7 @@ from auditor import catalogue
 from auditor.errors import PackError
 from auditor.history import compare, load_previous
 from auditor.inspection import inspect as run_inspection
+from auditor.load import load_pack
 from auditor.policy import load_policy
 from auditor.pseudonym import pseudonymise
 from auditor.report import DEFAULT_FORMATS, WRITERS, write_outputs
@@ -205,6 +206,100 @@ def explain_command(
             f"- {name} = {threshold.value_on(today)} {threshold.unit}: {threshold.description}. Source: {threshold.source}",
             highlight=False,
         )
+
+
+@app.command("validate")
+def validate_command(
+    pack: Annotated[Path, typer.Argument(help="The inspection pack folder (with pack.toml).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (inputs, rejected_rows).")] = False,
+) -> None:
+    """Check a pack without inspecting it: every rejected row with file, line, column and reason.
+    Exit 0 when every row was accepted, 1 when rows were rejected, 2 when the pack is malformed."""
+    import dataclasses
+    import json
+
+    try:
+        loaded = load_pack(pack)
+        load_policy(loaded.config.inspection.policy, base=loaded.root)
+    except PackError as err:
+        if as_json:
+            typer.echo(json.dumps({"valid": False, "malformed": {"file": err.file, "problem": err.problem}}))
+        else:
+            errors.print(f"[bold red]The pack is malformed[/]: {err}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    rejected = sum(s.rejected for s in loaded.inputs)
+    if as_json:
+        result = {
+            "valid": rejected == 0,
+            "inputs": [dataclasses.asdict(s) for s in loaded.inputs],
+            "rejected_rows": [dataclasses.asdict(r) for r in loaded.rejected],
+        }
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        raise typer.Exit(1 if rejected else 0)
+    table = Table(title=f"{pack}: {loaded.config.school.name} (URN {loaded.config.school.urn})")
+    for column in ("File", "Layout", "Counted", "Rows", "Accepted", "Rejected", "Encoding"):
+        table.add_column(column, overflow="fold")
+    for summary in loaded.inputs:
+        table.add_row(
+            summary.file + (f" (sheet {summary.sheet})" if summary.sheet else ""),
+            summary.layout or "-",
+            "marks" if summary.unit == "cell" else "rows",
+            str(summary.rows),
+            str(summary.accepted),
+            str(summary.rejected),
+            summary.encoding,
+        )
+    console.print(table)
+    absent = [spec for spec in ("attendance", "la_returns", "allocations", "part_time_timetables", "calendar")
+              if not loaded.has(spec)]
+    if absent:
+        console.print("Not in the pack: " + ", ".join(loaded.file_name(key) for key in absent), highlight=False)
+    for row in loaded.rejected:
+        where = f"line {row.line}" + (f", column {row.column!r}" if row.column else "")
+        console.print(f"{row.file} {where}: {row.reason}", highlight=False, soft_wrap=True)
+    if rejected:
+        console.print(f"[bold yellow]{rejected} rejected[/] of {sum(s.rows for s in loaded.inputs)} read.", highlight=False)
+        raise typer.Exit(1)
+    console.print("[bold green]Valid[/]: every row was accepted.", highlight=False)
+
+
+@app.command("presets")
+def presets_command() -> None:
+    """List the column presets for school systems' exports (`[columns] preset = "..."`)."""
+    from auditor.load import presets
+
+    for preset in presets().values():
+        files = ", ".join(preset.columns)
+        console.print(f"[bold]{preset.name}[/]: {preset.title} ({files})", highlight=False)
+        console.print(f"  {' '.join(preset.description.split())}", highlight=False, soft_wrap=True)
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="A folder of exports (CSV or XLSX).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing pack.toml.")] = False,
+) -> None:
+    """Write a pack.toml for a folder of exports, guessing which file is which and how their
+    columns map (by the headers, against each system's preset), and say what was guessed."""
+    from auditor.scaffold import describe, guess_pack, pack_toml
+
+    if not folder.is_dir():
+        errors.print(f"{folder}: no such folder")
+        raise typer.Exit(2)
+    target = folder / "pack.toml"
+    if target.exists() and not force:
+        errors.print(f"{target} already exists: use --force to overwrite it")
+        raise typer.Exit(2)
+    guess = guess_pack(folder)
+    for line in describe(guess):
+        console.print(f"- {line}", highlight=False, soft_wrap=True)
+    if not guess.complete:
+        errors.print("No file looks like the admission register (upn, surname, forename, date_of_birth, "
+                     "admission_date): no pack.toml written.")
+        raise typer.Exit(2)
+    target.write_text(pack_toml(guess, dt.date.today()), encoding="utf-8")
+    console.print(f"wrote {target}: fill in the lines marked CHECK, then run `register-audit validate {folder}`",
+                  highlight=False)
 
 
 def main() -> None:  # pragma: no cover

@@ -40,6 +40,10 @@ class InputInfo(BaseModel):
     rejected: int
     sha256: str
     encoding: str
+    layout: str | None = None  # attendance: long, wide or weekly
+    unit: str = "row"  # "cell" for an attendance grid: rows then counts marks and whole lines rejected
+    sheet: str | None = None
+    preset: str | None = None
 
 
 class RuleStatus(BaseModel):
@@ -116,6 +120,7 @@ class RejectedRowInfo(BaseModel):
     file: str
     line: int
     reason: str
+    column: str | None = None
 
 
 class Inspection(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 BY_UPN = "upn"
@@ -57,3 +58,82 @@ def same_person_pairs(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     by_names = a.dropna(subset=["key"]).merge(b.dropna(subset=["key"]), on="key")[["left", "right"]]
     by_names = by_names.assign(matched_by=BY_NAMES)
     return pd.concat([by_upn, by_names]).drop_duplicates(["left", "right"], ignore_index=True)
+
+
+# How sure a match is, most certain first. "names": no usable UPN, exactly one pupil with those
+# names and date of birth; "ambiguous": several; "partial": only two of surname, forename and date
+# of birth agree; "upn_names_differ": the UPN is on the register under other names or birth date.
+LEVELS = ("upn", "names", "upn_names_differ", "ambiguous", "partial", "none")
+
+
+def _people(frame: pd.DataFrame) -> pd.DataFrame:
+    dob = pd.to_datetime(frame["date_of_birth"])
+    return pd.DataFrame(
+        {
+            "s": frame["surname"].map(name_key),
+            "f": frame["forename"].map(name_key),
+            "d": dob.dt.strftime("%Y-%m-%d").fillna(""),
+            "label": frame["surname"].fillna("").str.strip()
+            + ", "
+            + frame["forename"].fillna("").str.strip()
+            + ", born "
+            + dob.dt.strftime("%d/%m/%Y").fillna("?"),
+        },
+        index=frame.index,
+    )
+
+
+def match_candidates(records: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    """For each record (a return, an allocation): how sure its match to the register is (one of
+    ``LEVELS``), the UPN matched when there is one, and the candidates as text ("UPN (Surname,
+    Forename, born dd/mm/yyyy)"), vectorised by joins on the name keys."""
+    pupils = register.drop_duplicates("upn").set_index("upn", drop=False)
+    reg = _people(pupils).assign(upn=pupils["upn"].to_numpy()).reset_index(drop=True)
+    rec = _people(records.assign(**{c: records.get(c) for c in ("surname", "forename", "date_of_birth")}))
+    rec["rid"] = np.arange(len(rec))
+    upn = records["upn"] if "upn" in records else pd.Series(None, index=records.index, dtype=object)
+    rec["upn"] = upn.to_numpy()
+
+    def joined(keys: list[str]) -> pd.DataFrame:
+        usable = rec[(rec[keys] != "").all(axis=1)]
+        return usable[["rid", *keys]].merge(reg[[*keys, "upn", "label"]], on=keys)[["rid", "upn", "label"]]
+
+    exact = joined(["s", "f", "d"])
+    partial = pd.concat([joined(["s", "d"]), joined(["f", "d"]), joined(["s", "f"])]).drop_duplicates(["rid", "upn"])
+    partial = partial[~partial.set_index(["rid", "upn"]).index.isin(exact.set_index(["rid", "upn"]).index)]
+
+    exact_count = exact.groupby("rid").size().reindex(rec["rid"], fill_value=0).to_numpy()
+    partial_count = partial.groupby("rid").size().reindex(rec["rid"], fill_value=0).to_numpy()
+    known = rec["upn"].isin(set(reg["upn"])).to_numpy()
+    own = rec[["rid", "upn", "s", "f", "d"]].merge(reg[["upn", "s", "f", "d"]], on="upn", suffixes=("", "_reg"))
+    named = (own[["s", "f", "d"]] != "").all(axis=1)
+    differs = named & (own[["s", "f", "d"]].to_numpy() != own[["s_reg", "f_reg", "d_reg"]].to_numpy()).any(axis=1)
+    names_differ = rec["rid"].isin(own.loc[differs, "rid"]).to_numpy()
+
+    level = np.select(
+        [known & ~names_differ, known, exact_count == 1, exact_count > 1, partial_count > 0],
+        ["upn", "upn_names_differ", "names", "ambiguous", "partial"],
+        "none",
+    )
+    single = exact.drop_duplicates("rid", keep=False).set_index("rid")["upn"]
+    matched = np.where(known, rec["upn"], single.reindex(rec["rid"]).to_numpy())
+    matched = pd.Series(matched, index=records.index).where(pd.Series(level, index=records.index) != "ambiguous")
+
+    shown = pd.concat(
+        [
+            own.loc[differs, ["rid", "upn"]].merge(reg[["upn", "label"]], on="upn"),
+            exact,
+            partial[~partial["rid"].isin(exact["rid"])],
+        ]
+    ).drop_duplicates(["rid", "upn"])
+    text = (shown["upn"] + " (" + shown["label"] + ")").groupby(shown["rid"]).agg("; ".join)
+    count = shown.groupby("rid").size()
+    return pd.DataFrame(
+        {
+            "match": level,
+            "matched_upn": matched.to_numpy(),
+            "candidates": text.reindex(rec["rid"]).to_numpy(),
+            "candidate_count": count.reindex(rec["rid"], fill_value=0).to_numpy(),
+        },
+        index=records.index,
+    )

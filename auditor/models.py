@@ -164,9 +164,43 @@ class InspectionConfig(BaseModel):
         return self
 
 
+ATTENDANCE_LAYOUTS = ("long", "wide", "weekly")
+
+
 class PackConfig(BaseModel):
+    """``[files]`` names files (``attendance = "marks.xlsx#Sheet2"``) and may fix the attendance
+    layout; ``[columns]`` may name a preset for every file, and ``[columns.<file>]`` a preset and
+    header mappings for one file (mappings override the preset)."""
+
     model_config = ConfigDict(extra="forbid")
     school: SchoolConfig
     inspection: InspectionConfig
     files: dict[str, str] = {}
-    columns: dict[str, dict[str, str]] = {}
+    columns: dict[str, str | dict[str, str]] = {}
+
+    @model_validator(mode="after")
+    def _columns_shape(self) -> PackConfig:
+        for key, value in self.columns.items():
+            if isinstance(value, str) and key != "preset":
+                raise ValueError(f"columns.{key}: expected a table of column = \"Header\" (or preset = \"name\")")
+            if isinstance(value, dict) and key == "preset":
+                raise ValueError("columns.preset: expected a preset name")
+        layout = self.files.get("attendance_layout")
+        if layout is not None and layout not in ATTENDANCE_LAYOUTS:
+            raise ValueError(f"files.attendance_layout: '{layout}' is not one of {', '.join(ATTENDANCE_LAYOUTS)}")
+        return self
+
+    def preset_for(self, key: str) -> str | None:
+        own = self.columns.get(key)
+        if isinstance(own, dict) and own.get("preset"):
+            return own["preset"]
+        preset = self.columns.get("preset")
+        return preset if isinstance(preset, str) else None
+
+    def mapping_for(self, key: str) -> dict[str, str]:
+        own = self.columns.get(key)
+        return {k: v for k, v in own.items() if k != "preset"} if isinstance(own, dict) else {}
+
+    @property
+    def attendance_layout(self) -> str | None:
+        return self.files.get("attendance_layout")

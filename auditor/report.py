@@ -172,9 +172,9 @@ def write_xlsx(inspection: Inspection, out: Path) -> Path:
     )
     add_sheet(
         "Rejected rows",
-        ("file", "line", "reason"),
-        ([row.file, row.line, row.reason] for row in inspection.rejected_rows),
-        {0: 28, 2: 80},
+        ("file", "line", "reason", "column"),
+        ([row.file, row.line, row.reason, row.column or ""] for row in inspection.rejected_rows),
+        {0: 28, 2: 80, 3: 24},
     )
     if inspection.resolved:
         add_sheet(

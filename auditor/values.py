@@ -17,8 +17,15 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _ENGLISH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?: 00:00(?::00)?)?$")
 
 
+# A spreadsheet's date serial (days since 30/12/1899, Excel's 1900 date system) from a cell that
+# lost its date format: five digits cover 1927-2173, far from any other reading of a date cell.
+_EXCEL_SERIAL = re.compile(r"^([1-9]\d{4})(?:\.0+)?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
 def parse_date(text: object) -> dt.date:
-    """An ISO (2025-03-14) or English (14/03/2025) date; never month-first."""
+    """An ISO (2025-03-14) or English (14/03/2025) date, or a spreadsheet date serial (45537);
+    never month-first."""
     if isinstance(text, dt.datetime):
         return text.date()
     if isinstance(text, dt.date):
@@ -26,6 +33,8 @@ def parse_date(text: object) -> dt.date:
     value = str(text).strip()
     if not value:
         raise ValueError("no date given")
+    if match := _EXCEL_SERIAL.match(value):
+        return _EXCEL_EPOCH + dt.timedelta(days=int(match[1]))
     if match := _ISO.match(value):
         year, month, day = (int(g) for g in match.groups())
     elif match := _ENGLISH.match(value):
@@ -101,3 +110,42 @@ def parse_date_column(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     dates[missing] = pd.NaT
     reason[missing] = "no date given"
     return dates.astype("datetime64[ns]"), reason
+
+
+# ---- unique pupil numbers ----------------------------------------------------------------------
+
+# The DfE's check-letter alphabet: A=0 ... Z=22, without I, O and S (also the letters a temporary
+# UPN may end with). UK Government Data Standards Catalogue, "Unique Pupil Number" v2.0.
+UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+_UPN = re.compile(r"^[A-Z]\d{11}[0-9ABCDEFGHJKLMNPQRTUVWXYZ]$")
+
+
+def upn_check_letter(upn: str) -> str | None:
+    """The check letter the DfE algorithm gives a UPN's characters 2-13: the sum of each
+    character's value times its position (2..13), modulo 23, as a letter of ``UPN_LETTERS``. A
+    temporary UPN's final letter counts as its place in that alphabet. None if the UPN is not
+    13 characters of the form Annnnnnnnnnnn or AnnnnnnnnnnnA."""
+    value = str(upn or "").strip().upper()
+    if not _UPN.match(value):
+        return None
+    total = 0
+    for position, char in enumerate(value[1:], start=2):
+        total += position * (int(char) if char.isdigit() else UPN_LETTERS.index(char))
+    return UPN_LETTERS[total % 23]
+
+
+def upn_problem(upn: object) -> str | None:
+    """Why a UPN is not valid, in words; None when it is."""
+    value = str(upn or "").strip().upper()
+    expected = upn_check_letter(value)
+    if expected is None:
+        return f"'{value}' is not 13 characters of the form Annnnnnnnnnnn or AnnnnnnnnnnnA"
+    if value[0] != expected:
+        return f"check letter {value[0]} is wrong: the digits give {expected}"
+    return None
+
+
+def upn_problems(values: pd.Series) -> pd.Series:
+    """Vectorised ``upn_problem``: one call per distinct UPN."""
+    uniques = values.dropna().unique()
+    return values.map({u: upn_problem(u) for u in uniques})

@@ -9,7 +9,7 @@ from pytest_bdd import given, parsers, then, when
 
 from auditor import inspect
 from auditor.values import parse_date
-from tests.packs import PackBuilder
+from tests.packs import PackBuilder, tokenise_marks, uk
 
 DATE = parsers.parse  # steps read dates as dd/mm/yyyy, the way officers write them
 
@@ -97,6 +97,53 @@ def period_from(pack, day):
     pack.period_start = _date(day)
 
 
+# ---- data quality: registers and lists as exported ---------------------------------------------
+
+
+@given(parsers.parse('the pupil "{name}" is on roll at the school with UPN "{upn}"'))
+def pupil_with_upn(pack, name, upn):
+    pack.add_pupil(name)["upn"] = upn
+
+
+@given(parsers.parse('the pupil "{name}" was admitted on {day}'))
+def pupil_admitted(pack, name, day):
+    pupil = pack.pupils.get(name) or pack.add_pupil(name)
+    pupil.update(admission_date=uk(_date(day)), first_attendance_date=uk(_date(day)))
+
+
+@given(parsers.parse('"{name}" is entered in the register a second time on {day}'))
+def registered_again(pack, name, day):
+    again = dict(pack.pupils[name], admission_date=uk(_date(day)), first_attendance_date=uk(_date(day)))
+    again.update(deletion_date="", deletion_ground="")
+    pack.pupils[f"{name} (second entry)"] = again
+
+
+@given(parsers.parse('the pupil "{name}" is also on roll under UPN "{upn}"'))
+def registered_under_another_upn(pack, name, upn):
+    pack.pupils[f"{name} (UPN {upn})"] = dict(pack.pupils[name], upn=upn)
+
+
+@given(parsers.parse('the attendance register for UPN "{upn}" reads'))
+def attendance_grid_by_upn(pack, upn, datatable):
+    header, *weeks = datatable
+    for row in weeks:
+        monday = _date(row[0])
+        for offset, cell in enumerate(row[1:]):
+            day = monday + dt.timedelta(days=offset)
+            for session, code in zip(("AM", "PM"), tokenise_marks(cell)):
+                pack.marks.append({"upn": upn, "date": uk(day), "session": session, "code": code})
+
+
+@given(
+    parsers.parse(
+        'the local authority received a {return_type} return with UPN "{upn}" naming "{names}" born {born} on {day}'
+    )
+)
+def return_with_upn(pack, return_type, upn, names, born, day):
+    forename, _, surname = names.partition(" ")
+    pack.add_return(return_type, _date(day), upn=upn, forename=forename, surname=surname, born=born)
+
+
 @given(parsers.parse('the school is inspected under the "{policy}" policy'))
 def under_policy(pack, policy):
     pack.policy = policy
@@ -127,6 +174,29 @@ def finding_raised(result, pack, severity, code, name):
     assert len(found) == 1, f"expected one {code} finding for {name}, got {[f.summary for f in found]}"
     assert found[0].severity == severity, found[0]
     return found[0]
+
+
+@then(parsers.re(r'an? (?P<severity>red|amber|green) finding (?P<code>[A-Z]+\d+) is raised saying "(?P<text>[^"]+)"'),
+      target_fixture="finding")
+def finding_saying(result, severity, code, text):
+    found = [f for f in result.findings if f.rule == code and text in f.summary]
+    assert len(found) == 1, f"expected one {code} finding saying {text!r}, got {[f.summary for f in result.findings]}"
+    assert found[0].severity == severity, found[0]
+    return found[0]
+
+
+@then(parsers.parse("no finding {code} is raised"))
+def no_finding_at_all(result, code):
+    found = [f for f in result.findings if f.rule == code]
+    assert found == [], [f.summary for f in found]
+    assert any(r.code == code and r.status == "checked" for r in result.rules), f"{code} was not checked"
+
+
+@then(parsers.parse('its evidence shows {label} "{value}"'))
+def evidence_shows(finding, result, label, value):
+    status = next(r for r in result.rules if r.code == finding.rule)
+    key = next((k for k, v in status.evidence_labels.items() if v.lower() == label.lower()), label)
+    assert str(finding.evidence.get(key)) == value, finding.evidence
 
 
 @then(parsers.parse('no finding {code} is raised for "{name}"'))

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.regulations import regulations
+from auditor.values import upn_check_letter
 
 
 def upn_for(name: str) -> str:
-    """A stable 13-character test UPN per pupil name."""
+    """A stable, valid (right check letter) 13-character test UPN per pupil name."""
     digits = str(int(hashlib.sha256(name.encode()).hexdigest(), 16))[:12]
-    return "T" + digits
+    return upn_check_letter("A" + digits) + digits
 
 
 def uk(day: dt.date | None) -> str:

@@ -188,4 +188,4 @@ def returns_about(
 
 def _register_builders() -> None:
     """Import the modules whose builders register themselves (one per family of facts)."""
-    from auditor.facts import absence, admissions, allocations, deletions, offrolling, timetables  # noqa: F401
+    from auditor.facts import absence, admissions, allocations, deletions, offrolling, quality, timetables  # noqa: F401

@@ -1,0 +1,254 @@
+"""Data-quality facts: what in the registers themselves cannot be right, aggregated one fact per
+pupil per problem (counts, first and last dates), never one per mark. Vectorised pandas throughout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditor.facts import Context, fact_kind, pupil_label, to_records
+from auditor.matching import BY_NAMES, BY_UPN, match_candidates, person_keys
+from auditor.values import upn_check_letter, upn_problems
+
+_FAR_FUTURE = pd.Timestamp("2262-01-01")
+
+
+def _names(context: Context) -> pd.Series:
+    """Register UPN -> "Surname, Forename" (the latest registration's names)."""
+    register = context.register.sort_values("admission_date")
+    return pupil_label(register).groupby(register["upn"].to_numpy()).last()
+
+
+@fact_kind("upn")
+def upn_facts(context: Context) -> list[dict[str, Any]]:
+    """One fact per distinct UPN in the admission register: whether it is well formed and its
+    check letter agrees with its digits (DfE algorithm, ``values.upn_check_letter``)."""
+    register = context.register.drop_duplicates("upn")
+    if register.empty:
+        return []
+    problem = upn_problems(register["upn"])
+    out = pd.DataFrame(
+        {
+            "id": "upn:" + register["upn"],
+            "upn": register["upn"],
+            "pupil": pupil_label(register),
+            "upn_valid": problem.isna(),
+            "upn_problem": problem,
+            "expected_check_letter": register["upn"].map(upn_check_letter),
+            "line": register["line"],
+        }
+    )
+    return to_records(out.reset_index(drop=True), "upn")
+
+
+@fact_kind("registration_pair")
+def registration_pairs(context: Context) -> list[dict[str, Any]]:
+    """One fact per two registrations of the same child (same UPN, or same names and date of birth
+    under another UPN), with the days their spans on roll share (negative: a gap between them)."""
+    register = context.register.assign(key=person_keys(context.register))
+    as_of = pd.Timestamp(context.as_of)
+    register["until"] = register["deletion_date"].fillna(as_of).clip(upper=as_of)
+    columns = ["line", "upn", "key", "admission_date", "until", "surname", "forename"]
+    pairs = []
+    for on, how in (("upn", BY_UPN), ("key", BY_NAMES)):
+        both = register[columns].merge(register[columns], on=on, suffixes=("_1", "_2"))
+        both = both[both["line_1"] < both["line_2"]]
+        if on == "key":
+            both = both[both["upn_1"] != both["upn_2"]].rename(columns={"key": "key_1"})
+        else:
+            both = both.rename(columns={"upn": "upn_1"}).assign(upn_2=both["upn"])
+        pairs.append(both.assign(matched_by=how))
+    pairs = pd.concat(pairs, ignore_index=True)
+    if pairs.empty:
+        return []
+    start = pairs[["admission_date_1", "admission_date_2"]].max(axis=1)
+    end = pairs[["until_1", "until_2"]].min(axis=1)
+    out = pd.DataFrame(
+        {
+            "id": "registration_pair:" + pairs["line_1"].astype(str) + ":" + pairs["line_2"].astype(str),
+            "upn": pairs["upn_1"],
+            "other_upn": pairs["upn_2"],
+            "pupil": pairs["surname_1"].str.strip() + ", " + pairs["forename_1"].str.strip(),
+            "first_line": pairs["line_1"],
+            "second_line": pairs["line_2"],
+            "first_admission_date": pairs["admission_date_1"],
+            "second_admission_date": pairs["admission_date_2"],
+            "overlap_from": start,
+            "overlap_to": end,
+            "overlap_days": (end - start).dt.days + 1,
+            "matched_by": pairs["matched_by"],
+        }
+    )
+    return to_records(out, "registration_pair")
+
+
+@fact_kind("marks_off_roll")
+def marks_off_roll(context: Context) -> list[dict[str, Any]]:
+    """One fact per pupil with attendance marks on dates they were not on roll: before their
+    first admission, after a deletion (and not re-admitted), or with no registration at all.
+    Closure marks (#) are left out: schools often give them to everyone."""
+    marks = context.table("attendance")
+    if marks is None or marks.empty:
+        return []
+    marks = marks.loc[marks["code"] != "#", ["upn", "date"]]
+    spans = context.register[["upn", "admission_date", "deletion_date"]].copy()
+    spans["until"] = spans["deletion_date"].fillna(_FAR_FUTURE)
+    joined = marks.reset_index(names="mark").merge(spans, on="upn", how="left")
+    joined["covered"] = (joined["date"] >= joined["admission_date"]) & (joined["date"] <= joined["until"])
+    per_mark = joined.groupby("mark").agg(
+        upn=("upn", "first"),
+        date=("date", "first"),
+        covered=("covered", "any"),
+        registered=("admission_date", "count"),
+        first_admission=("admission_date", "min"),
+    )
+    off = per_mark[~per_mark["covered"]].copy()
+    if off.empty:
+        return []
+    off["not_on_register"] = off["registered"].eq(0)
+    off["before_admission"] = ~off["not_on_register"] & (off["date"] < off["first_admission"])
+    off["after_deletion"] = ~off["not_on_register"] & ~off["before_admission"]
+    grouped = off.groupby("upn")
+    out = pd.DataFrame(
+        {
+            "marks_before_admission": grouped["before_admission"].sum(),
+            "marks_after_deletion": grouped["after_deletion"].sum(),
+            "marks_not_on_register": grouped["not_on_register"].sum(),
+            "first_date": grouped["date"].min(),
+            "last_date": grouped["date"].max(),
+        }
+    ).reset_index()
+    out["marks"] = out[["marks_before_admission", "marks_after_deletion", "marks_not_on_register"]].sum(axis=1)
+    out["pupil"] = out["upn"].map(_names(context))
+    out["id"] = "marks_off_roll:" + out["upn"]
+    return to_records(out, "marks_off_roll")
+
+
+@fact_kind("unmarked_sessions")
+def unmarked_sessions(context: Context) -> list[dict[str, Any]]:
+    """One fact per registration with school sessions (by the school calendar) on which the pupil
+    was on roll and has no mark, within the span the attendance extract covers: from the agreed
+    first day of attendance (else the admission) to the day before the deletion."""
+    marks = context.table("attendance")
+    if marks is None or marks.empty:
+        return []
+    sessions = context.calendar.open_sessions()[["date", "session"]]
+    first = max(marks["date"].min(), pd.Timestamp(context.period_start))
+    last = min(marks["date"].max(), pd.Timestamp(context.as_of))
+    sessions = sessions[(sessions["date"] >= first) & (sessions["date"] <= last)].reset_index(drop=True)
+    register = context.register
+    # Marks are expected from the agreed first day (else the admission) to the day before the
+    # deletion: a pupil deleted on a day is not on roll for it (marks that day are not faulted).
+    begins = register[["admission_date", "first_attendance_date"]].max(axis=1)
+    span = pd.DataFrame(
+        {
+            "line": register["line"],
+            "upn": register["upn"],
+            "start": begins.clip(lower=first),
+            "end": (register["deletion_date"] - pd.Timedelta(days=1)).fillna(last).clip(upper=last),
+        }
+    )
+    span = span[span["start"] <= span["end"]]
+    if span.empty or sessions.empty:
+        return []
+    dates = sessions["date"].to_numpy()
+    span["expected"] = np.searchsorted(dates, span["end"].to_numpy(), "right") - np.searchsorted(
+        dates, span["start"].to_numpy(), "left"
+    )
+    on_open = marks[["upn", "date", "session"]].merge(sessions, on=["date", "session"])
+    marked = on_open.merge(span[["line", "upn", "start", "end"]], on="upn")
+    marked = marked[(marked["date"] >= marked["start"]) & (marked["date"] <= marked["end"])]
+    span["marked"] = marked.groupby("line").size().reindex(span["line"], fill_value=0).to_numpy()
+    span["unmarked"] = span["expected"] - span["marked"]
+    short = span[span["unmarked"] > 0]
+    if short.empty:
+        return []
+    # Which sessions: only for the registrations short of marks.
+    grid = short[["line", "upn", "start", "end"]].merge(sessions, how="cross")
+    grid = grid[(grid["date"] >= grid["start"]) & (grid["date"] <= grid["end"])]
+    grid = grid.merge(marks[["upn", "date", "session"]].assign(has=True), on=["upn", "date", "session"], how="left")
+    missing = grid[grid["has"].isna()].groupby("line")["date"].agg(["min", "max"])
+    short = short.set_index("line", drop=False)
+    out = pd.DataFrame(
+        {
+            "id": "unmarked_sessions:" + short["line"].astype(str),
+            "upn": short["upn"],
+            "pupil": short["upn"].map(_names(context)),
+            "sessions_unmarked": short["unmarked"],
+            "sessions_expected": short["expected"],
+            "first_date": missing["min"].reindex(short.index),
+            "last_date": missing["max"].reindex(short.index),
+        }
+    )
+    return to_records(out.reset_index(drop=True), "unmarked_sessions")
+
+
+@fact_kind("code_out_of_era")
+def codes_out_of_era(context: Context) -> list[dict[str, Any]]:
+    """One fact per pupil whose marks use codes that the regulations in force on the mark's date
+    do not have (C2 before 19 August 2024, H after it), with the codes, counts and dates."""
+    marks = context.table("attendance")
+    if marks is None or marks.empty:
+        return []
+    valid = pd.Series(False, index=marks.index)
+    for era in context.regulations.eras:
+        valid |= marks["era"].eq(era.id) & marks["code"].isin(list(era.code_category))
+    wrong = marks[~valid]
+    if wrong.empty:
+        return []
+    era_name = {era.id: era.short for era in context.regulations.eras}
+    each = wrong.groupby(["upn", "code", "era"])["date"].agg(["size", "min", "max"]).reset_index()
+    each["text"] = (
+        each["code"] + " ×" + each["size"].astype(str) + " (" + each["era"].map(era_name) + ", "
+        + each["min"].dt.strftime("%d/%m/%Y") + "–" + each["max"].dt.strftime("%d/%m/%Y") + ")"
+    )
+    grouped = each.groupby("upn")
+    out = pd.DataFrame(
+        {
+            "marks": grouped["size"].sum(),
+            "codes": grouped["text"].agg("; ".join),
+            "first_date": grouped["min"].min(),
+            "last_date": grouped["max"].max(),
+        }
+    ).reset_index()
+    out["pupil"] = out["upn"].map(_names(context))
+    out["id"] = "code_out_of_era:" + out["upn"]
+    return to_records(out, "code_out_of_era")
+
+
+_SOURCES = {"la_returns": "received_date", "allocations": "allocated_on"}
+
+
+@fact_kind("list_match")
+def list_matches(context: Context) -> list[dict[str, Any]]:
+    """One fact per LA return and per allocation: how sure its match to the register is, with
+    the candidates it could be (``matching.match_candidates``)."""
+    frames = []
+    for source, dated in _SOURCES.items():
+        records = context.table(source)
+        if records is None or records.empty:
+            continue
+        found = match_candidates(records, context.register)
+        names = records["surname"].fillna("").str.strip() + ", " + records["forename"].fillna("").str.strip()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "id": f"list_match:{source}:" + records["line"].astype(str),
+                    "source": source,
+                    "line": records["line"],
+                    "upn": records["upn"].fillna(found["matched_upn"]),
+                    "pupil": names.where(names.str.strip(", ").ne(""), None),
+                    "given_upn": records["upn"],
+                    "date_of_birth": records["date_of_birth"],
+                    "record_type": records["return_type"].map(lambda v: getattr(v, "value", v)) if "return_type" in records else "allocation",
+                    "record_date": records[dated],
+                    **{k: found[k] for k in ("match", "matched_upn", "candidates", "candidate_count")},
+                }
+            )
+        )
+    if not frames:
+        return []
+    return to_records(pd.concat(frames, ignore_index=True), "list_match")

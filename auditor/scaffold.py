@@ -1,0 +1,141 @@
+"""``register-audit init``: guess a pack.toml from the files found in a folder.
+
+Each file's headers are held against each file of the contract under each column preset (and
+none); the best fits are assigned one file per contract file. Nothing is guessed silently: every
+guess comes back as a sentence, and the pack.toml says what to check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.errors import PackError
+from auditor.load import FILES, FileSpec, Preset, detect_layout, presets, read_cells, resolve_columns
+
+_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+# Words in a file's name that hint at which register it is (a tie-breaker, never decisive).
+_HINTS = {
+    "admission_register": ("admission", "register", "roll", "pupil", "student", "leaver"),
+    "attendance": ("attendance", "marks", "mark", "session"),
+    "la_returns": ("return", "notification", "cme", "offroll", "off_roll"),
+    "allocations": ("allocation", "offer", "admissions"),
+    "part_time_timetables": ("part", "timetable", "reduced"),
+    "calendar": ("calendar", "term", "sessions"),
+}
+
+
+@dataclass
+class Fit:
+    spec: FileSpec
+    file: str
+    preset: str | None
+    mapped: dict[str, str]  # header -> contract column
+    layout: str | None
+    score: float
+
+
+@dataclass
+class Guess:
+    files: dict[str, Fit] = field(default_factory=dict)
+    preset: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return "admission_register" in self.files
+
+
+def _fits(path: Path, headers: list[str], spec: FileSpec, candidates: list[Preset | None]) -> list[Fit]:
+    fits = []
+    layout = detect_layout(headers) if spec.key == "attendance" else None
+    required = ["upn"] if layout in ("wide", "weekly") else spec.required_columns
+    hint = sum(word in path.stem.lower() for word in _HINTS[spec.key])
+    for preset in candidates:
+        mapped = resolve_columns(headers, spec, {}, preset)
+        found = set(mapped.values())
+        if not set(required) <= found:
+            continue
+        score = 10 * len(found & set(spec.required_columns)) + len(found) + 3 * hint + (20 if layout not in (None, "long") else 0)
+        # A preset earns its place only by mapping headers that plain spelling would not.
+        plain = set(resolve_columns(headers, spec, {}, None).values())
+        if preset is not None and not found - plain:
+            continue
+        fits.append(Fit(spec, path.name, preset.name if preset else None, mapped, layout, score))
+    return fits
+
+
+def guess_pack(folder: Path) -> Guess:
+    guess = Guess()
+    candidates: list[Preset | None] = [None, *presets().values()]
+    all_fits: list[Fit] = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _SUFFIXES):
+        try:
+            cells = read_cells(path.read_bytes(), path.name)
+        except PackError as err:
+            guess.notes.append(f"{path.name}: skipped, {err.problem}")
+            continue
+        headers = [c for c in cells.frame.columns if c != "line"]
+        fits = [fit for spec in FILES for fit in _fits(path, headers, spec, candidates)]
+        if not fits:
+            guess.notes.append(f"{path.name}: not recognised (headers: {', '.join(map(str, headers[:8]))})")
+        all_fits += fits
+    used: set[str] = set()
+    for fit in sorted(all_fits, key=lambda f: -f.score):
+        if fit.spec.key in guess.files or fit.file in used:
+            continue
+        guess.files[fit.spec.key] = fit
+        used.add(fit.file)
+    for fit in all_fits:
+        if fit.file not in used and not any(n.startswith(fit.file + ":") for n in guess.notes):
+            guess.notes.append(f"{fit.file}: also looks like {fit.spec.key} but another file fitted better; not used")
+            used.add(fit.file)
+    named = [fit.preset for fit in guess.files.values() if fit.preset]
+    guess.preset = max(set(named), key=named.count) if named else None
+    return guess
+
+
+def describe(guess: Guess) -> list[str]:
+    lines = []
+    for key, fit in guess.files.items():
+        how = f"preset {fit.preset}" if fit.preset else "the contract's column names"
+        layout = f", {fit.layout} layout" if fit.layout else ""
+        pairs = ", ".join(f"{contract} = {header!r}" for header, contract in fit.mapped.items() if header != contract)
+        lines.append(f"{fit.file} is the {key.replace('_', ' ')} ({how}{layout})" + (f": {pairs}" if pairs else ""))
+    missing = [spec.key for spec in FILES if spec.key not in guess.files]
+    if missing:
+        lines.append("not found: " + ", ".join(missing) + " (rules that need them will be reported as not checked)")
+    return lines + guess.notes
+
+
+def pack_toml(guess: Guess, today: dt.date) -> str:
+    start = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    out = [
+        "# Written by `register-audit init`: check every line marked CHECK before inspecting.",
+        "",
+        "[school]",
+        'urn = "000000"        # CHECK: the school\'s URN',
+        'name = "CHECK: school name"',
+        'la = ""',
+        "",
+        "[inspection]",
+        f"date = {today.isoformat()}     # CHECK: the 'as at' date",
+        f"period_start = {start.isoformat()}  # CHECK: the first date the inspection looks at",
+        'policy = "statutory"',
+        "",
+        "[files]",
+    ]
+    for key, fit in guess.files.items():
+        spec = next(s for s in FILES if s.key == key)
+        if fit.file != spec.default_name:
+            out.append(f'{key} = "{fit.file}"')
+        if fit.layout and fit.layout != "long":
+            out.append(f'attendance_layout = "{fit.layout}"  # guessed from the headers')
+    out.append("")
+    if guess.preset:
+        out += ["[columns]", f'preset = "{guess.preset}"  # guessed from the headers', ""]
+    for key, fit in guess.files.items():
+        if fit.preset and fit.preset != guess.preset:
+            out += [f"[columns.{key}]", f'preset = "{fit.preset}"  # guessed from the headers', ""]
+    return "\n".join(out)
