@@ -149,6 +149,70 @@ def inspect_command(
             raise typer.Exit(1)
 
 
+@app.command("inspect-la")
+def inspect_la_command(
+    folder: Annotated[Path, typer.Argument(help="A folder of inspection packs (each with its pack.toml), at any depth.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for each school's outputs and the summary.")] = Path(
+        "authority"
+    ),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge every pack as at this date (dd/mm/yyyy); default: each pack's.")
+    ] = None,
+    policy: Annotated[str | None, typer.Option("--policy", help="Policy for every pack; default: each pack's.")] = None,
+    formats: Annotated[
+        list[str], typer.Option("--format", "-f", help=f"Each school's outputs: {', '.join(WRITERS)}.")
+    ] = [",".join(DEFAULT_FORMATS)],
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-j", help="Processes to use (default: every core).")
+    ] = None,
+) -> None:
+    """Inspect every pack under a folder (a whole authority) and write an authority summary."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from auditor.authority_report import write_summary
+    from auditor.batch import find_packs, inspect_authority
+
+    if not folder.is_dir():
+        errors.print(f"[bold red]No such folder[/]: {folder}", highlight=False)
+        raise typer.Exit(2)
+    total = len(find_packs(folder))
+    if total == 0:
+        errors.print(f"[bold red]No packs[/] (folders with a pack.toml) under {folder}", highlight=False)
+        raise typer.Exit(2)
+    seen = {"pupils": 0, "marks": 0, "failed": 0}
+    with Progress(
+        TextColumn("[bold]schools"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[pupils]:,} pupils · {task.fields[marks]:,} marks · {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("inspect", total=total, **seen)
+
+        def advance(result, _total):
+            seen["pupils"] += result.pupils
+            seen["marks"] += result.marks
+            seen["failed"] += 0 if result.ok else 1
+            progress.update(task, advance=1, **seen)
+
+        summary = inspect_authority(
+            folder, out, as_of=_as_of(as_of), policy=policy, formats=_formats(formats), workers=workers,
+            on_result=advance,
+        )
+    paths = write_summary(summary, out)
+    for school in summary.failed:
+        errors.print(f"[bold red]{school.pack}[/]: {school.error}", highlight=False, soft_wrap=True)
+    console.print(
+        f"{len(summary.schools) - len(summary.failed)} of {len(summary.schools)} schools inspected in "
+        f"{summary.seconds:.1f}s · summary: {paths[2]}",
+        highlight=False,
+    )
+
+
 @app.command("rules")
 def rules_command(
     markdown: Annotated[

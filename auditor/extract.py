@@ -25,7 +25,13 @@ class RegisterExtractor:
     def __init__(self, attendance: pd.DataFrame, calendar: SchoolCalendar, as_of: dt.date) -> None:
         self._attendance = attendance[["upn", "date", "session", "code"]]
         self._rows: dict[str, object] | None = None
-        self._calendar = calendar.days
+        # (date, session) -> open, for the days the calendar knows up to the inspection date.
+        known = calendar.days.loc[: pd.Timestamp(as_of)]
+        self._open = {
+            (day, session): bool(flag)
+            for session, column in (("AM", "am_open"), ("PM", "pm_open"))
+            for day, flag in zip(known.index, known[column].to_numpy())
+        }
         self._as_of = pd.Timestamp(as_of)
 
     def extract(self, upn: str, run_start: dt.date, run_end: dt.date) -> RegisterExtract:
@@ -45,7 +51,7 @@ class RegisterExtractor:
                 sessions = {
                     session: RegisterSession(
                         code=marks.get((day, session)),
-                        open=self._is_open(day, session),
+                        open=self._open.get((day, session)),  # None: outside what the inspection knows
                         counted=counted,
                     )
                     for session in ("AM", "PM")
@@ -54,15 +60,11 @@ class RegisterExtractor:
             weeks.append(RegisterWeek(week_of=monday.date(), days=days))
         return RegisterExtract(upn=upn, run_start=run_start, run_end=run_end, weeks=weeks)
 
-    def _pupil_marks(self, upn: str) -> pd.Series:
+    def _pupil_marks(self, upn: str) -> dict[tuple[pd.Timestamp, str], str]:
         if self._rows is None:
             self._rows = self._attendance.groupby("upn").indices
         rows = self._rows.get(upn)
         if rows is None:
-            return pd.Series(dtype=object)
-        return self._attendance.iloc[rows].set_index(["date", "session"])["code"]
-
-    def _is_open(self, day: pd.Timestamp, session: str) -> bool | None:
-        if day > self._as_of or day not in self._calendar.index:
-            return None  # outside what the inspection knows
-        return bool(self._calendar.at[day, f"{session.lower()}_open"])
+            return {}
+        marks = self._attendance.iloc[rows]
+        return dict(zip(zip(marks["date"], marks["session"]), marks["code"]))
