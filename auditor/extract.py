@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from auditor.calendar import SchoolCalendar
@@ -19,12 +20,12 @@ CONTEXT_WEEKS = 1  # weeks shown either side of the run, so its edges can be see
 
 class RegisterExtractor:
     """Builds extracts from one pack's attendance table (columns upn, date, session, code) and
-    its school calendar. The rows of each pupil are found once, when the first extract is asked
-    for; each extract then reads only its pupil's rows."""
+    its school calendar. The marks are sorted once, when the first extract is asked for; each
+    extract then reads only its own weeks."""
 
     def __init__(self, attendance: pd.DataFrame, calendar: SchoolCalendar, as_of: dt.date) -> None:
         self._attendance = attendance[["upn", "date", "session", "code"]]
-        self._rows: dict[str, object] | None = None
+        self._sorted: tuple[np.ndarray, ...] | None = None
         # (date, session) -> open, for the days the calendar knows up to the inspection date.
         known = calendar.days.loc[: pd.Timestamp(as_of)]
         self._open = {
@@ -42,29 +43,39 @@ class RegisterExtractor:
         last_monday = min(last_monday, self._as_of - pd.Timedelta(days=self._as_of.day_of_week))
         last_monday = max(last_monday, end - pd.Timedelta(days=end.day_of_week))
 
-        marks = self._pupil_marks(upn)
+        marks = self._pupil_marks(upn, first_monday, last_monday + pd.Timedelta(days=6))
+        # Built with model_construct: the values come from validated frames, and validating
+        # thousands of small session objects again was most of the cost of a report.
         weeks = []
         for monday in pd.date_range(first_monday, last_monday, freq="7D"):
             days = []
             for day in pd.date_range(monday, periods=5, freq="D"):
                 counted = bool(start <= day <= end)
                 sessions = {
-                    session: RegisterSession(
+                    session: RegisterSession.model_construct(
                         code=marks.get((day, session)),
                         open=self._open.get((day, session)),  # None: outside what the inspection knows
                         counted=counted,
                     )
                     for session in ("AM", "PM")
                 }
-                days.append(RegisterDay(date=day.date(), am=sessions["AM"], pm=sessions["PM"]))
-            weeks.append(RegisterWeek(week_of=monday.date(), days=days))
+                days.append(RegisterDay.model_construct(date=day.date(), am=sessions["AM"], pm=sessions["PM"]))
+            weeks.append(RegisterWeek.model_construct(week_of=monday.date(), days=days))
         return RegisterExtract(upn=upn, run_start=run_start, run_end=run_end, weeks=weeks)
 
-    def _pupil_marks(self, upn: str) -> dict[tuple[pd.Timestamp, str], str]:
-        if self._rows is None:
-            self._rows = self._attendance.groupby("upn").indices
-        rows = self._rows.get(upn)
-        if rows is None:
-            return {}
-        marks = self._attendance.iloc[rows]
-        return dict(zip(zip(marks["date"], marks["session"]), marks["code"]))
+    def _pupil_marks(self, upn: str, first: pd.Timestamp, last: pd.Timestamp) -> dict[tuple[pd.Timestamp, str], str]:
+        """The pupil's marks between two dates: a binary search in the marks sorted once by
+        pupil and date, so each extract reads only its own few dozen sessions."""
+        if self._sorted is None:
+            marks = self._attendance.sort_values(["upn", "date"], kind="stable")
+            self._sorted = (
+                marks["upn"].to_numpy(dtype=object),
+                marks["date"].to_numpy(),
+                marks["session"].to_numpy(dtype=object),
+                marks["code"].to_numpy(dtype=object),
+            )
+        upns, dates, sessions, codes = self._sorted
+        lo, hi = np.searchsorted(upns, upn, "left"), np.searchsorted(upns, upn, "right")
+        start = lo + np.searchsorted(dates[lo:hi], np.datetime64(first), "left")
+        end = lo + np.searchsorted(dates[lo:hi], np.datetime64(last), "right")
+        return {(pd.Timestamp(d), s): c for d, s, c in zip(dates[start:end], sessions[start:end], codes[start:end])}
