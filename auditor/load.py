@@ -7,6 +7,7 @@ encodings, dates, column mappings and code tables; it knows nothing of rules.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -298,6 +299,9 @@ def _read_csv(text: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
         raise PackError(name, "file is empty (no header row)")
     if not text.split("\n", 1)[0].strip():
         raise PackError(name, "has no header row (a line naming the columns) above the data")
+    fast = _read_well_formed_csv(text)
+    if fast is not None:
+        return fast, {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -323,6 +327,38 @@ def _read_csv(text: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
     headers = _dedupe([h.strip() or f"Unnamed: {i}" for i, h in enumerate(frame.iloc[0])])
     frame = frame.iloc[1:].set_axis(headers, axis=1).reset_index(drop=True)
     return frame, skipped
+
+
+def _read_well_formed_csv(text: str) -> pd.DataFrame | None:
+    """The fast path for a well-formed export (the usual case, and the large one): pyarrow's
+    reader, every cell as text. None when any line is not a plain row of the header's width (a
+    blank line, a short or long row, a line break inside a quoted cell): the careful reader
+    above then reads the file and reports each such line."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    delimiter = _delimiter(text)
+    width = len(next(csv.reader([text.lstrip("\ufeff").split("\n", 1)[0]], delimiter=delimiter)))
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    odd: list[object] = []
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.lstrip("\ufeff").encode("utf-8")),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=lambda row: odd.append(row) or "skip"
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(width)}, strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+        return None
+    if odd or table.num_columns != width or table.num_rows != lines:
+        return None
+    frame = table.to_pandas()
+    headers = _dedupe([h.strip() or f"Unnamed: {i}" for i, h in enumerate(frame.iloc[0])])
+    return frame.iloc[1:].set_axis(headers, axis=1).reset_index(drop=True)
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Cells:
@@ -636,18 +672,17 @@ def _validate_attendance(frame: pd.DataFrame, original: dict[str, str]) -> tuple
     fail(~code.isin(regs.all_codes), lambda rows: "code '" + frame.loc[rows, "code"] + "' is not an attendance code", "code")
 
     ok = reason.isna()
-    keys = [upn[ok], date[ok], session[ok]]
-    first_line = frame.loc[ok, "line"].groupby(keys).transform("first")
-    position = pd.Series(np.arange(len(frame)), index=frame.index)
-    repeated = position[ok].ne(position[ok].groupby(keys).transform("first"))
-    fail(
-        repeated.reindex(frame.index, fill_value=False),
-        lambda rows: "a second mark for this pupil and session (the first is on line "
-        + first_line[repeated].astype(str)
-        + ")",
-        "code",
-    )
-    ok = reason.isna()
+    repeated = pd.DataFrame({"upn": upn[ok], "date": date[ok], "session": session[ok]}).duplicated(keep="first")
+    if repeated.any():  # rare: find each repeated mark's first line only then
+        first_line = frame.loc[ok, "line"].groupby([upn[ok], date[ok], session[ok]]).transform("first")
+        fail(
+            repeated.reindex(frame.index, fill_value=False),
+            lambda rows: "a second mark for this pupil and session (the first is on line "
+            + first_line[repeated].astype(str)
+            + ")",
+            "code",
+        )
+        ok = reason.isna()
 
     era = regs.era_ids(date[ok])
     accepted = pd.DataFrame(

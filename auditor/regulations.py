@@ -75,14 +75,21 @@ class Regulations:
 
     def categorise(self, codes: pd.Series, era_ids: pd.Series) -> pd.Series:
         """Category of each code under the era of its date. A code that belongs only to another
-        era (``C2`` in 2023, ``H`` in 2025) takes its category there; data quality reports it."""
-        result = pd.Series(np.nan, index=codes.index, dtype=object)
+        era (``C2`` in 2023, ``H`` in 2025) takes its category there; data quality reports it.
+        Looked up once per distinct code: a year's marks use a few dozen."""
+        positions, uniques = pd.factorize(codes)
+        by_era = {era.id: np.array([era.code_category.get(c) for c in uniques] + [None], dtype=object) for era in self.eras}
+        result = np.full(len(codes), None, dtype=object)
+        eras = era_ids.to_numpy()
         for era in self.eras:
-            in_era = era_ids == era.id
-            result = result.mask(in_era, codes.map(era.code_category))
+            in_era = eras == era.id
+            result[in_era] = by_era[era.id][positions[in_era]]
         for era in reversed(self.eras):
-            result = result.fillna(codes.map(era.code_category))
-        return result
+            missing = pd.isna(result)
+            if not missing.any():
+                break
+            result[missing] = by_era[era.id][positions[missing]]
+        return pd.Series(result, index=codes.index, dtype=object)
 
     def has_code_of(self, marks: pd.DataFrame, code_set: str) -> pd.Series:
         """Whether each mark's code is in the named set (``lost_pupil_codes``,
