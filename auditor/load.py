@@ -111,7 +111,7 @@ class Pack:
 
     def file_name(self, key: str) -> str:
         spec = next(s for s in FILES if s.key == key)
-        return self.config.files.get(key, spec.default_name)
+        return self.config.files.get(key) or _default_file(self.root, spec)
 
 
 FILE_OPTIONS = ("attendance_layout",)  # [files] keys that are settings, not file names
@@ -130,7 +130,7 @@ def load_pack(root: str | Path) -> Pack:
         raise PackError("pack.toml", f"[columns] names unknown file keys: {', '.join(sorted(unknown))}")
     pack = Pack(root=root, config=config, tables={})
     for spec in FILES:
-        name = config.files.get(spec.key, spec.default_name)
+        name = config.files.get(spec.key) or _default_file(root, spec)
         file_name, _ = split_sheet(name)
         if not (root / file_name).is_file():
             if spec.required:
@@ -151,6 +151,15 @@ def load_pack(root: str | Path) -> Pack:
         pack.inputs.append(summary)
         pack.rejected.extend(rejected)
     return pack
+
+
+def _default_file(root: Path, spec: FileSpec) -> str:
+    """``attendance.csv``, or else ``attendance.parquet`` or ``attendance.xlsx`` if the pack has one."""
+    stem = spec.default_name.rsplit(".", 1)[0]
+    for name in (spec.default_name, f"{stem}.parquet", f"{stem}.xlsx"):
+        if (root / name).is_file():
+            return name
+    return spec.default_name
 
 
 def read_config(path: Path) -> PackConfig:
@@ -260,6 +269,8 @@ def read_cells(data: bytes, name: str, sheet: str | None = None) -> Cells:
     file_name, _ = split_sheet(name)
     if file_name.lower().endswith(_EXCEL) or data[:4] == b"PK\x03\x04":
         return _read_xlsx(data, name, sheet)
+    if file_name.lower().endswith(".parquet") or data[:4] == b"PAR1":
+        return _read_parquet(data, name)
     text, encoding = decode(data)
     lines = text.split("\n")
     first = _header_line(lines, _delimiter(text))
@@ -359,6 +370,26 @@ def _read_well_formed_csv(text: str) -> pd.DataFrame | None:
     frame = table.to_pandas()
     headers = _dedupe([h.strip() or f"Unnamed: {i}" for i, h in enumerate(frame.iloc[0])])
     return frame.iloc[1:].set_axis(headers, axis=1).reset_index(drop=True)
+
+
+def _read_parquet(data: bytes, name: str) -> Cells:
+    """A Parquet extract (large authorities' exports): every cell as text, dates as ISO, so the
+    same checks apply; row n of the table is reported as line n + 1, the header being line 1."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(io.BytesIO(data)).to_pandas()
+    except (pa.ArrowException, OSError) as err:
+        raise PackError(name, f"cannot be read as Parquet ({err})") from None
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values) or values.map(type).eq(dt.date).any():
+            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        frame[column] = values.astype(object).where(values.notna(), "").astype(str)
+    frame.columns = [str(c) for c in frame.columns]
+    frame.insert(0, "line", np.arange(2, len(frame) + 2))
+    return Cells(frame, {}, "parquet")
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Cells:

@@ -171,3 +171,23 @@ def test_sha256_of_each_input(tmp_path):
     expected = hashlib.sha256((root / "admission_register.csv").read_bytes()).hexdigest()
     assert pack.inputs[0].sha256 == expected
     assert pack.tables["admission_register"].loc[0, "admission_date"].date() == dt.date(2021, 9, 2)
+
+
+def test_parquet_attendance_is_read_like_csv(tmp_path):
+    marks = pd.DataFrame(
+        {
+            "upn": ["A100000000001", "A100000000001", "A100000000001"],
+            "date": [dt.date(2024, 9, 2), dt.date(2024, 9, 2), dt.date(2024, 9, 31 - 1)],
+            "session": ["AM", "PM", "XX"],
+            "code": ["/", "N", "/"],
+        }
+    )
+    root = write_pack(tmp_path / "p", {})
+    marks.to_parquet(root / "attendance.parquet")
+    pack = load_pack(root)
+    attendance = pack.tables["attendance"]
+    assert list(attendance["code"]) == ["/", "N"]
+    assert attendance["date"].iloc[0] == pd.Timestamp(2024, 9, 2)
+    assert [(r.file, r.line) for r in pack.rejected] == [("attendance.parquet", 4)]
+    summary = next(i for i in pack.inputs if i.file == "attendance.parquet")
+    assert (summary.rows, summary.accepted, summary.rejected, summary.encoding) == (3, 2, 1, "parquet")
