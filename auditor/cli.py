@@ -167,7 +167,14 @@ def inspect_la_command(
     ] = None,
 ) -> None:
     """Inspect every pack under a folder (a whole authority) and write an authority summary."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from auditor.authority_report import write_summary
     from auditor.batch import find_packs, inspect_authority

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from auditor.indicators import Indicators
+from auditor.load import InputSummary, RejectedRow
 from auditor.rules import Severity
 
 
@@ -33,17 +34,9 @@ class InspectionInfo(BaseModel):
     pseudonymised: bool = False  # names and UPNs replaced by stable pseudonyms
 
 
-class InputInfo(BaseModel):
-    file: str
-    rows: int
-    accepted: int
-    rejected: int
-    sha256: str
-    encoding: str
-    layout: str | None = None  # attendance: long, wide or weekly
-    unit: str = "row"  # "cell" for an attendance grid: rows then counts marks and whole lines rejected
-    sheet: str | None = None
-    preset: str | None = None
+# What was read, and what was rejected, as the loader accounts for it (one definition of each).
+InputInfo = InputSummary
+RejectedRowInfo = RejectedRow
 
 
 class RuleStatus(BaseModel):
@@ -114,13 +107,6 @@ class ResolvedFinding(BaseModel):
     upn: str | None = None
     pupil: str | None = None
     summary: str = ""
-
-
-class RejectedRowInfo(BaseModel):
-    file: str
-    line: int
-    reason: str
-    column: str | None = None
 
 
 class Inspection(BaseModel):

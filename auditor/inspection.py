@@ -14,11 +14,9 @@ from auditor.extract import RegisterExtractor
 from auditor.facts import Context, build_facts
 from auditor.findings import (
     Finding,
-    InputInfo,
     Inspection,
     InspectionInfo,
     RegisterExtract,
-    RejectedRowInfo,
     RuleStatus,
     SchoolInfo,
     ToolInfo,
@@ -82,10 +80,10 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
             policy_title=chosen.title,
             calendar=context.calendar.source,
         ),
-        inputs=[InputInfo(**vars(summary)) for summary in pack.inputs],
+        inputs=pack.inputs,
         rules=statuses,
         findings=findings,
-        rejected_rows=[RejectedRowInfo(**vars(row)) for row in pack.rejected],
+        rejected_rows=pack.rejected,
         indicators=indicators(context.register, pd.Timestamp(as_of), facts, findings_by_rule, thresholds),
     )
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from auditor.catalogue import entries
 from auditor.findings import Finding, Inspection
 from auditor.resources import reports_dir
-from auditor.catalogue import entries
 from auditor.text import plural, uk_date
 
 # A spreadsheet treats a cell that begins with one of these as a formula (OWASP: CSV injection).

@@ -16,7 +16,6 @@ import pandas as pd
 
 from auditor.facts import Context, fact_kind, on_roll, returns_about, school_year_start, to_records, with_pupil
 
-
 RUN_COLUMNS = ["upn", "run_start", "run_end", "sessions", "school_days", "codes"]
 
 

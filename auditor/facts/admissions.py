@@ -7,7 +7,15 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.facts import Context, fact_kind, junior_year_group, pupil_label, returns_about, school_year_start, to_records
+from auditor.facts import (
+    Context,
+    fact_kind,
+    junior_year_group,
+    pupil_label,
+    returns_about,
+    school_year_start,
+    to_records,
+)
 
 
 @fact_kind("admission")

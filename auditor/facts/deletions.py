@@ -173,7 +173,7 @@ def _compulsory_school_age(deleted: pd.DataFrame) -> pd.Series:
     school age only in the term after the fifth birthday: not judged here.)"""
     year = school_year_start(deleted["deletion_date"])
     born = deleted["date_of_birth"]
-    age = year - born.dt.year - ((born.dt.month > 8)).astype(int)
+    age = year - born.dt.year - (born.dt.month > 8).astype(int)
     return age.between(5, 15)
 
 
