@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from generator.core import (
     YEAR_GROUPS,
@@ -35,7 +36,24 @@ from generator.core import (
     staggered_reception_start,
 )
 from generator.output import summarise, verify_pack, write_pack
-from generator.planted import Anchors, plant_part_time, plant_reg001, plant_reg002, plant_reg005, plant_reg006
+from generator.compliance import expect_persistent_absence, make_new_pupil_returns, make_sickness_returns, resolve_unexplained_absence
+from generator.planted import (
+    Anchors,
+    plant_part_time,
+    plant_reg001,
+    plant_reg002,
+    plant_reg005,
+    plant_reg006,
+    plant_reg007,
+    plant_reg008,
+    plant_reg009,
+    plant_reg010,
+    plant_reg011,
+    plant_reg012,
+    plant_reg013,
+    plant_reg014,
+    plant_reg015,
+)
 
 # ---- Main -----------------------------------------------------------------------------------
 
@@ -69,7 +87,7 @@ def build(args: argparse.Namespace) -> tuple[PackBuilder, pd.DataFrame]:
     calendar = build_calendar(args.start, args.end)
     timeline = Timeline.from_calendar(calendar)
     register = build_register(rng, args, school_year)
-    marks = background_marks(rng, timeline, absence_factors(rng, len(register)))
+    marks = background_marks(rng, timeline, absence_factors(rng, len(register), args.phase))
     pack = PackBuilder(rng, timeline, register, marks, args.phase)
 
     anchors = Anchors.of(timeline)
@@ -79,9 +97,22 @@ def build(args: argparse.Namespace) -> tuple[PackBuilder, pd.DataFrame]:
     plant_part_time(pack, anchors, args.end)
     plant_reg005(pack, anchors)
     plant_reg006(pack, anchors, school_year)
+    plant_reg007(pack, anchors)
+    plant_reg008(pack, anchors)
+    plant_reg009(pack, anchors)
+    plant_reg010(pack, anchors)
+    plant_reg011(pack, anchors)
+    plant_reg012(pack, anchors)
+    plant_reg013(pack, anchors)
+    plant_reg014(pack, anchors)
     mid_year_admissions(pack)
     background_deletions(pack)
+    plant_reg015(pack, anchors)
     reception_allocations(pack, school_year)
+    resolve_unexplained_absence(pack)
+    make_new_pupil_returns(pack)
+    make_sickness_returns(pack)
+    expect_persistent_absence(pack, pd.Timestamp(args.end))
     return pack, calendar
 
 

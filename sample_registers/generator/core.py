@@ -199,7 +199,7 @@ def person_keys(frame: pd.DataFrame) -> pd.Series:
 
 # ---- Attendance codes -----------------------------------------------------------------------
 
-CODES = np.array(["/", "\\", "L", "I", "M", "C", "G", "O", "N", "U", "C2", "#"])
+CODES = np.array(["/", "\\", "L", "I", "M", "C", "G", "O", "N", "U", "C2", "#", "E", "K"])
 CODE = {code: index for index, code in enumerate(CODES)}
 UNAUTHORISED = [CODE[c] for c in ("G", "O", "N", "U")]
 
@@ -209,16 +209,22 @@ SESSION_RATES = {"L": 0.010, "M": 0.003, "C": 0.003, "O": 0.005, "N": 0.002, "U"
 ILLNESS_DAY_RATE = 0.025
 ILLNESS_RUN_DAYS = (1, 3)
 TERM_TIME_HOLIDAY_SHARE = 0.03  # pupils taken on a week's unauthorised holiday (G)
-PERSISTENT_ABSENCE_SHARE = 0.02  # pupils whose absence is 3-5 times the usual
+
+# How each phase's pupils differ from the average (England 2023/24: overall absence about 5.5% in
+# primary and 8% in secondary; persistent absence about one pupil in seven in primary and one in
+# four in secondary): a scale on every absence rate, and the share of pupils whose absence is 3-5
+# times their phase's usual.
+PHASE_ABSENCE = {"primary": (1.0, 0.04), "secondary": (1.3, 0.09)}
 
 
-def absence_factors(rng: np.random.Generator, pupils: int) -> np.ndarray:
+def absence_factors(rng: np.random.Generator, pupils: int, phase: str = "primary") -> np.ndarray:
     """How absent each pupil tends to be, relative to the average: most near 1, a long tail, and
     a few persistent absentees (below 90% attendance)."""
-    factor = np.clip(rng.gamma(shape=10.0, scale=0.1, size=pupils), 0.3, 1.4)
-    persistent = rng.random(pupils) < PERSISTENT_ABSENCE_SHARE
+    scale, persistent_share = PHASE_ABSENCE[phase]
+    factor = np.clip(rng.gamma(shape=4.0, scale=0.25, size=pupils), 0.2, 2.5)
+    persistent = rng.random(pupils) < persistent_share
     factor[persistent] = rng.uniform(3.0, 5.0, size=persistent.sum())
-    return factor
+    return factor * scale
 
 
 def background_marks(rng: np.random.Generator, timeline: Timeline, factor: np.ndarray) -> np.ndarray:
@@ -270,6 +276,9 @@ def _holiday_weeks(rng: np.random.Generator, timeline: Timeline, pupils: int) ->
 # ---- The register ---------------------------------------------------------------------------
 
 YEAR_GROUPS = {"primary": ["R", "1", "2", "3", "4", "5", "6"], "secondary": ["7", "8", "9", "10", "11"]}
+# The years whose results count (key stage 2 tests, GCSEs): off-rolling indicators watch their
+# deletions, so background and planted leavers come from the other years.
+EXAM_YEARS = {"primary": ["6"], "secondary": ["10", "11"]}
 RECEPTION_AGE = 4  # age on 31 August at the start of the Reception year
 NEW_PUPIL_RETURN_DAYS = 5
 LA_CODE = 961  # fictional (real English LA numbers run 201-938)
@@ -354,19 +363,45 @@ class PackBuilder:
     timetables: list[dict] = field(default_factory=list)
     manifest: list[dict] = field(default_factory=list)
     used: set[int] = field(default_factory=set)
+    # Pupils whose planted case a compliant school's background must not undo: rule -> pupils.
+    keep: dict[str, set[int]] = field(default_factory=dict)
+    # Marks written past the day before deletion (a register contradicting its deletion): pupil -> day.
+    marks_until: dict[int, dt.date] = field(default_factory=dict)
 
-    def pick(self, count: int = 1, groups: list[str] | None = None, admitted_by: dt.date | None = None) -> list[int]:
+    def pick(
+        self,
+        count: int = 1,
+        groups: list[str] | None = None,
+        admitted_by: dt.date | None = None,
+        where: pd.Series | None = None,
+    ) -> list[int]:
         """Pupils not yet used by another case: on roll all period (and since ``admitted_by``),
-        in one of ``groups``."""
+        in one of ``groups``, and where ``where`` holds."""
         admitted_by = pd.Timestamp(admitted_by or self.timeline.dates[0])
         admitted = pd.to_datetime(self.register["admission_date"]) <= admitted_by
         eligible = self.register["deletion_date"].isna() & admitted
         if groups:
             eligible &= self.register["year_group"].isin(groups)
+        if where is not None:
+            eligible &= where
         free = np.setdiff1d(np.flatnonzero(eligible.to_numpy()), list(self.used))
         chosen = [int(p) for p in self.rng.choice(free, size=count, replace=False)]
         self.used.update(chosen)
         return chosen
+
+    def pick_leavers(self, count: int = 1) -> list[int]:
+        """Pupils to delete: not from the exam years (their deletions are REG015's to judge)."""
+        return self.pick(count, groups=self.non_exam_groups)
+
+    @property
+    def non_exam_groups(self) -> list[str]:
+        return [g for g in YEAR_GROUPS[self.phase] if g not in EXAM_YEARS[self.phase]]
+
+    def keep_for(self, rule: str, *pupils: int) -> None:
+        self.keep.setdefault(rule, set()).update(pupils)
+
+    def year_group_of(self, pupil: int) -> str:
+        return str(self.register.at[pupil, "year_group"])
 
     def people(self, pupils) -> pd.DataFrame:
         return self.register.loc[pupils, ["upn", "surname", "forename", "date_of_birth"]]
@@ -398,6 +433,12 @@ class PackBuilder:
         row[:, 0][unauthorised[:, 0]] = CODE["/"]
         row[:, 1][unauthorised[:, 1]] = CODE["\\"]
 
+    def clear(self, pupil: int) -> None:
+        """Present every school session (a planted pupil whose absence is set exactly)."""
+        row = self.marks[pupil]
+        open_day = ~self.timeline.inset
+        row[open_day, 0], row[open_day, 1] = CODE["/"], CODE["\\"]
+
     def mark(self, pupil: int, first_k: int, last_k: int, code: str, sessions: slice = slice(None)) -> None:
         """Both sessions (or ``sessions``) of school days first_k..last_k get ``code``."""
         self.marks[pupil, self.timeline.cols(first_k, last_k), sessions] = CODE[code]
@@ -418,6 +459,10 @@ class PackBuilder:
     def allocate(self, who: dict, allocated_on: dt.date, expected: dt.date) -> None:
         self.allocations.append({**who, "allocated_on": allocated_on, "expected_start_date": expected})
 
+    def expect_school(self, rule: str, expect: str, why: str) -> None:
+        """A school-level case (no pupil)."""
+        self.manifest.append({"rule": rule, "upn": None, "pupil": None, "expect": expect, "why": why})
+
     def expect(self, rule: str, pupil: int | dict, expect: str, why: str) -> None:
         who = self.person(pupil) if isinstance(pupil, int) else pupil
         self.manifest.append(
@@ -429,6 +474,27 @@ class PackBuilder:
                 "why": why,
             }
         )
+
+
+def third_thursday_of_january(year: int) -> dt.date:
+    """The spring school census day."""
+    first = dt.date(year, 1, 1)
+    return first + dt.timedelta(days=(3 - first.weekday()) % 7 + 14)
+
+
+CENSUS_WINDOW_SCHOOL_DAYS = 15  # the statutory policy's census_window_school_days
+
+
+def census_window(timeline: Timeline) -> np.ndarray:
+    """School days (numbers) in the 15 school days up to and including each January census day
+    in the timeline: where REG015 looks for a bunching of deletions."""
+    days = []
+    for year in sorted({d.year for d in timeline.school_dates}):
+        census = pd.Timestamp(third_thursday_of_january(year))
+        if timeline.school_dates[0] <= census <= timeline.school_dates[-1]:
+            k = int(timeline.school_dates.searchsorted(census, side="right")) - 1
+            days.extend(range(max(0, k - CENSUS_WINDOW_SCHOOL_DAYS + 1), k + 1))
+    return np.array(days, dtype=int)
 
 
 def calendar_days(n: int) -> dt.timedelta:
@@ -460,6 +526,8 @@ def staggered_reception_start(pack: PackBuilder) -> None:
     late = reception[pack.rng.random(len(reception)) < 1 / 3]
     first_days = pack.timeline.school_dates[1:3].date
     pack.register.loc[late, "first_attendance_date"] = first_days[pack.rng.integers(0, 2, size=len(late))]
+    # Their starting day is not the first day of the school year, so the junior-class exemption
+    # does not cover them: compliance.make_new_pupil_returns sends their returns.
 
 
 def _shifted(days: np.ndarray, low: int, high: int, rng: np.random.Generator) -> np.ndarray:
@@ -481,9 +549,13 @@ def mid_year_admissions(pack: PackBuilder, share: float = 0.04) -> None:
 
 
 def background_deletions(pack: PackBuilder, share: float = 0.025) -> None:
-    """Leavers who moved school or away, each with a deletion return on or before the day."""
-    pupils = pack.pick(max(2, round(share * len(pack.register))))
-    left = pack.timeline.school_dates[pack.rng.integers(10, pack.timeline.school_days - 1, size=len(pupils))].date
+    """Leavers who moved school or away, each with a deletion return on or before the day: none
+    from the exam years and none in the school days before the January census, so that the
+    school's pattern of deletions gives no sign of off-rolling (REG015) unless one is planted."""
+    pupils = pack.pick(max(2, round(share * len(pack.register))), groups=pack.non_exam_groups)
+    days = np.arange(10, pack.timeline.school_days - 1)
+    days = days[~np.isin(days, census_window(pack.timeline))]
+    left = pack.timeline.school_dates[pack.rng.choice(days, size=len(pupils))].date
     spelt, ground = np.array(BACKGROUND_GROUNDS)[pack.rng.integers(0, len(BACKGROUND_GROUNDS), size=len(pupils))].T
     pack.register.loc[pupils, "deletion_date"] = left
     pack.register.loc[pupils, "deletion_ground"] = spelt

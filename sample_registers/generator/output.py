@@ -34,10 +34,14 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     english_dates(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
 
 
-def on_roll(register: pd.DataFrame, timeline: Timeline) -> np.ndarray:
-    """pupil x register day: from the first day of attendance to the day before deletion."""
+def on_roll(register: pd.DataFrame, timeline: Timeline, marks_until: dict | None = None) -> np.ndarray:
+    """pupil x register day: from the first day of attendance to the day before deletion (or to
+    ``marks_until[pupil]``, for a register that goes on marking a deleted pupil)."""
     first = timeline.dates.searchsorted(pd.DatetimeIndex(pd.to_datetime(register["first_attendance_date"])))
     deleted = pd.to_datetime(register["deletion_date"]).fillna(timeline.dates[-1] + pd.Timedelta(days=1))
+    for pupil, day in (marks_until or {}).items():
+        if pupil in deleted.index:
+            deleted[pupil] = pd.Timestamp(day) + pd.Timedelta(days=1)
     stop = timeline.dates.searchsorted(pd.DatetimeIndex(deleted))
     day = np.arange(len(timeline.dates))
     return (day >= first[:, None]) & (day < stop[:, None])
@@ -61,7 +65,7 @@ def write_attendance(pack: PackBuilder, order: np.ndarray, path: Path, chunk: in
         out.write(b"upn,date,session,code\n")
         for begin in range(0, len(order), chunk):
             block = order[begin : begin + chunk]
-            roll = on_roll(pack.register.iloc[block], pack.timeline)
+            roll = on_roll(pack.register.iloc[block], pack.timeline, pack.marks_until)
             pupil, day, session = np.nonzero(np.repeat(roll[:, :, None], 2, axis=2))
             line = np.empty((len(pupil), 31), dtype=np.uint8)
             line[:, [13, 24, 27]] = ord(",")
