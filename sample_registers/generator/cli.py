@@ -74,6 +74,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--end", type=dt.date.fromisoformat, default=dt.date(2025, 3, 14), help="inspection date (ISO date)"
     )
     parser.add_argument("--no-verify", action="store_true", help="skip reading the pack back (for very large packs)")
+    authority = parser.add_argument_group("a local authority: one pack per school under --out (see README)")
+    authority.add_argument("--schools", type=int, default=0, help="number of schools (every 5th secondary)")
+    authority.add_argument("--pupils-per-school", type=int, default=250, help="average pupils per school")
+    authority.add_argument("--workers", type=int, default=2, help="processes generating schools in parallel")
+    authority.add_argument("--verify", action="store_true", help="read every school's pack back (slow)")
     args = parser.parse_args(argv)
     primary = args.phase == "primary"
     args.urn = args.urn or ("990001" if primary else "990002")
@@ -81,10 +86,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def build(args: argparse.Namespace) -> tuple[PackBuilder, pd.DataFrame]:
+def build(args: argparse.Namespace, calendar: pd.DataFrame | None = None) -> tuple[PackBuilder, pd.DataFrame]:
+    """The pack of one school: background, planted cases, the compliant school's returns, and
+    the manifest. ``calendar`` may be given (an authority's schools share one)."""
     rng = np.random.default_rng(args.seed)
     school_year = args.start.year if args.start.month >= 8 else args.start.year - 1
-    calendar = build_calendar(args.start, args.end)
+    if calendar is None:
+        calendar = build_calendar(args.start, args.end)
     timeline = Timeline.from_calendar(calendar)
     register = build_register(rng, args, school_year)
     marks = background_marks(rng, timeline, absence_factors(rng, len(register), args.phase))
@@ -118,6 +126,11 @@ def build(args: argparse.Namespace) -> tuple[PackBuilder, pd.DataFrame]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.schools:
+        from generator.authority import generate_authority, report
+
+        report(generate_authority(args))
+        return
     began = time.perf_counter()
     pack, calendar = build(args)
     counts = write_pack(pack, args, calendar)

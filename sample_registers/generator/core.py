@@ -214,7 +214,7 @@ TERM_TIME_HOLIDAY_SHARE = 0.03  # pupils taken on a week's unauthorised holiday 
 # primary and 8% in secondary; persistent absence about one pupil in seven in primary and one in
 # four in secondary): a scale on every absence rate, and the share of pupils whose absence is 3-5
 # times their phase's usual.
-PHASE_ABSENCE = {"primary": (1.0, 0.04), "secondary": (1.3, 0.09)}
+PHASE_ABSENCE = {"primary": (1.0, 0.05), "secondary": (1.5, 0.09)}
 
 
 def absence_factors(rng: np.random.Generator, pupils: int, phase: str = "primary") -> np.ndarray:
@@ -314,7 +314,9 @@ def build_register(rng: np.random.Generator, args: argparse.Namespace, school_ye
     upn_year = school_year - offset
     count = pd.Series(upn_year).groupby(upn_year).cumcount().to_numpy()
     establishment = np.where(
-        moved_in, rng.choice(OTHER_SCHOOL_ESTABLISHMENTS, size=args.pupils), ESTABLISHMENT[args.phase]
+        moved_in,
+        rng.choice(OTHER_SCHOOL_ESTABLISHMENTS, size=args.pupils),
+        getattr(args, "establishment", None) or ESTABLISHMENT[args.phase],
     )
     establishment = establishment + count // 999  # serials run 001-999: then the next number
     register = pd.DataFrame(
@@ -377,8 +379,8 @@ class PackBuilder:
     ) -> list[int]:
         """Pupils not yet used by another case: on roll all period (and since ``admitted_by``),
         in one of ``groups``, and where ``where`` holds."""
-        admitted_by = pd.Timestamp(admitted_by or self.timeline.dates[0])
-        admitted = pd.to_datetime(self.register["admission_date"]) <= admitted_by
+        admitted_by = pd.Timestamp(admitted_by or self.timeline.dates[0]).date()
+        admitted = self.register["admission_date"].to_numpy() <= admitted_by  # dt.date objects
         eligible = self.register["deletion_date"].isna() & admitted
         if groups:
             eligible &= self.register["year_group"].isin(groups)
@@ -407,21 +409,23 @@ class PackBuilder:
         return self.register.loc[pupils, ["upn", "surname", "forename", "date_of_birth"]]
 
     def person(self, pupil: int) -> dict:
-        return self.people([pupil]).iloc[0].to_dict()
+        at = self.register.at  # cell by cell: planting calls this a hundred times a school
+        return {column: at[pupil, column] for column in ("upn", "surname", "forename", "date_of_birth")}
 
     def rename(self, pupil: int, surname: str, forename: str) -> None:
-        self.register.loc[pupil, ["surname", "forename"]] = [surname, forename]
+        self.register.at[pupil, "surname"], self.register.at[pupil, "forename"] = surname, forename
 
     # -- register events --
 
     def admit(self, pupil: int, k: int) -> None:
         """A mid-period admission on school day k: no marks before it."""
-        self.register.loc[pupil, ["admission_date", "first_attendance_date"]] = [self.timeline.date(k)] * 2
+        day = self.timeline.date(k)
+        self.register.at[pupil, "admission_date"], self.register.at[pupil, "first_attendance_date"] = day, day
 
     def delete(self, pupil: int, k: int, ground: str) -> dt.date:
         """Deleted on school day k; marks stop the day before."""
         day = self.timeline.date(k)
-        self.register.loc[pupil, ["deletion_date", "deletion_ground"]] = [day, ground]
+        self.register.at[pupil, "deletion_date"], self.register.at[pupil, "deletion_ground"] = day, ground
         return day
 
     # -- marks --

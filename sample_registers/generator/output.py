@@ -111,10 +111,15 @@ def toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
+def default_command(args: argparse.Namespace) -> str:
+    phase = "" if args.phase == "primary" else f" --phase {args.phase}"
+    return f"python sample_registers/generate.py --out {args.out} --seed {args.seed} --pupils {args.pupils}{phase}"
+
+
 def pack_toml(args: argparse.Namespace) -> str:
     return (
         "# Synthetic: a fictional school and fictional pupils (sample_registers/generate.py).\n"
-        f"# Regenerate: python sample_registers/generate.py --out {args.out} --seed {args.seed} --pupils {args.pupils}\n\n"
+        f"# Regenerate: {getattr(args, 'regenerate', None) or default_command(args)}\n\n"
         "[school]\n"
         f"urn = {toml_string(args.urn)}\n"
         f"name = {toml_string(args.name)}\n"
