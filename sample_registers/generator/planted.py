@@ -416,15 +416,15 @@ def plant_reg011(pack: PackBuilder, at: Anchors) -> None:
     for pupil in p:
         pack.clear_unauthorised(pupil)
     cases = [
-        (p[0], at.autumn_half - 10, "8(1)(h)", "finding", "the 2006 Regulations' ground 8(1)(h), no longer in force"),
-        (p[1], at.spring + 15, "", "finding", "no ground recorded"),
-        (p[2], at.autumn_half + 8, "9(1)(g)", "no_finding", "ground 9(1)(g) (moved away), in force"),
+        (p[0], at.autumn_half - 10, "8(1)(h)", "finding", "on the 2006 Regulations' ground 8(1)(h), no longer in force"),
+        (p[1], at.spring + 15, "", "finding", "with no ground recorded"),
+        (p[2], at.autumn_half + 8, "9(1)(g)", "no_finding", "on ground 9(1)(g) (moved away), in force"),
     ]
     for pupil, k, ground, expect, why in cases:
         left = pack.delete(pupil, k, ground)
         pack.add_return(pupil, "deletion", left, ground=ground)
         pack.expect(
-            "REG011", pupil, expect, f"Year {pack.year_group_of(pupil)} pupil deleted {left:%d/%m/%Y} on {why}; return on the day"
+            "REG011", pupil, expect, f"Year {pack.year_group_of(pupil)} pupil deleted {left:%d/%m/%Y} {why}; return on the day"
         )
     pack.expect(
         "REG002",
