@@ -64,3 +64,19 @@ def test_the_authority_manifest_counts_what_is_found(authority):
     assert set(planted) == {f"REG{n:03d}" for n in range(1, 16)}
     assert planted["REG015"] == 1  # the secondary's bunch of deletions before the census
     assert all(case["urn"] in {s["urn"] for s in manifest["schools"]} for case in manifest["cases"])
+
+
+def test_attendance_as_parquet_gives_the_same_findings(tmp_path):
+    """--format parquet writes attendance.parquet instead of attendance.csv (needs pyarrow, and a
+    loader that reads Parquet); the inspection finds exactly the manifest's findings."""
+    pytest.importorskip("pyarrow")
+    from auditor import inspect
+    from generator.cli import main
+
+    main(["--out", str(tmp_path), "--format", "parquet"])
+    assert (tmp_path / "attendance.parquet").exists() and not (tmp_path / "attendance.csv").exists()
+    result = inspect(tmp_path)
+    cases = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    expected = Counter(_key(c["rule"], c["upn"], c["pupil"]) for c in cases if c["expect"] == "finding")
+    assert Counter(_key(f.rule, f.upn, f.pupil) for f in result.findings) == expected
+    assert result.rejected_rows == []

@@ -214,7 +214,7 @@ TERM_TIME_HOLIDAY_SHARE = 0.03  # pupils taken on a week's unauthorised holiday 
 # primary and 8% in secondary; persistent absence about one pupil in seven in primary and one in
 # four in secondary): a scale on every absence rate, and the share of pupils whose absence is 3-5
 # times their phase's usual.
-PHASE_ABSENCE = {"primary": (1.0, 0.05), "secondary": (1.5, 0.09)}
+PHASE_ABSENCE = {"primary": (1.1, 0.07), "secondary": (1.5, 0.09)}
 
 
 def absence_factors(rng: np.random.Generator, pupils: int, phase: str = "primary") -> np.ndarray:
