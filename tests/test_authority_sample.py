@@ -70,8 +70,9 @@ def test_attendance_as_parquet_gives_the_same_findings(tmp_path):
     """--format parquet writes attendance.parquet instead of attendance.csv (needs pyarrow, and a
     loader that reads Parquet); the inspection finds exactly the manifest's findings."""
     pytest.importorskip("pyarrow")
-    from auditor import inspect
     from generator.cli import main
+
+    from auditor import inspect
 
     main(["--out", str(tmp_path), "--format", "parquet"])
     assert (tmp_path / "attendance.parquet").exists() and not (tmp_path / "attendance.csv").exists()

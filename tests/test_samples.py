@@ -35,7 +35,11 @@ def _found(result):
 
 def test_every_planted_case_is_judged_as_planted(result, planted):
     found = _found(result)
-    wrong = [case for case in planted if (_key(case["rule"], case["upn"], case["pupil"]) in found) != (case["expect"] == "finding")]
+    wrong = [
+        case
+        for case in planted
+        if (_key(case["rule"], case["upn"], case["pupil"]) in found) != (case["expect"] == "finding")
+    ]
     assert wrong == []
 
 
@@ -53,7 +57,9 @@ def test_the_sample_data_is_clean_but_for_what_the_lists_cannot_match(result, pl
     quality = {(f.rule, f.severity) for f in result.findings if f.rule.startswith("DQ")}
     assert quality == {("DQ007", "green"), ("DQ008", "green"), ("DQ003", "amber")}
     dq003 = [c for c in planted if c["rule"] == "DQ003"]
-    assert [c["upn"] for c in dq003] == [c["upn"] for c in planted if c["rule"] == "REG012" and c["expect"] == "finding"]
+    assert [c["upn"] for c in dq003] == [
+        c["upn"] for c in planted if c["rule"] == "REG012" and c["expect"] == "finding"
+    ]
 
 
 def test_each_rule_shows_a_finding_and_a_near_miss(planted):
@@ -64,7 +70,9 @@ def test_each_rule_shows_a_finding_and_a_near_miss(planted):
     assert codes == [f"REG{n:03d}" for n in range(1, 16)]
     for code in codes:
         expected = {"no_finding"} if code == "REG015" else {"finding", "no_finding"}
-        assert {case["expect"] for case in planted if case["rule"] == code and not case.get("background")} == expected, code
+        assert {
+            case["expect"] for case in planted if case["rule"] == code and not case.get("background")
+        } == expected, code
 
 
 def test_persistent_absence_is_real_but_not_everyone(result, planted):

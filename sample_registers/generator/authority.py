@@ -48,7 +48,13 @@ PLACES = (
 ).split(", ")
 QUARTERS = ("", "North ", "South ", "East ", "West ", "Upper ", "Lower ", "Old ", "New ")
 KINDS = {
-    "primary": ("Primary School", "Community Primary School", "CE Primary School", "Primary Academy", "Junior and Infant School"),
+    "primary": (
+        "Primary School",
+        "Community Primary School",
+        "CE Primary School",
+        "Primary Academy",
+        "Junior and Infant School",
+    ),
     "secondary": ("High School", "Academy", "Community College", "School"),
 }
 
@@ -228,8 +234,7 @@ def report(manifest: dict) -> None:
         f"in {manifest['seconds']}s"
     )
     for phase, m in manifest["measured"].items():
-        print(f"  {phase:9} absence {m['absence_percent']}%, persistent absence {m['persistent_absence_percent']}% of pupils")
+        print(
+            f"  {phase:9} absence {m['absence_percent']}%, persistent absence {m['persistent_absence_percent']}% of pupils"
+        )
     print("  planted breaches: " + ", ".join(f"{r} {n}" for r, n in manifest["planted_breaches_per_rule"].items()))
-
-
-

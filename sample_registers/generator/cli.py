@@ -11,7 +11,6 @@ near misses that must not, listed in ``manifest.json``.
 Only numpy, pandas, holidays and the standard library.
 """
 
-
 from __future__ import annotations
 
 import argparse
@@ -22,13 +21,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from generator.compliance import (
+    expect_persistent_absence,
+    make_new_pupil_returns,
+    make_sickness_returns,
+    resolve_unexplained_absence,
+)
 from generator.core import (
     YEAR_GROUPS,
     PackBuilder,
     Timeline,
+    absence_factors,
     background_deletions,
     background_marks,
-    absence_factors,
     build_calendar,
     build_register,
     mid_year_admissions,
@@ -36,7 +41,6 @@ from generator.core import (
     staggered_reception_start,
 )
 from generator.output import summarise, verify_pack, write_pack
-from generator.compliance import expect_persistent_absence, make_new_pupil_returns, make_sickness_returns, resolve_unexplained_absence
 from generator.planted import (
     Anchors,
     plant_part_time,
@@ -75,7 +79,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-verify", action="store_true", help="skip reading the pack back (for very large packs)")
     parser.add_argument(
-        "--format", choices=["csv", "parquet"], default="csv", help="attendance.csv, or attendance.parquet (needs pyarrow)"
+        "--format",
+        choices=["csv", "parquet"],
+        default="csv",
+        help="attendance.csv, or attendance.parquet (needs pyarrow)",
     )
     authority = parser.add_argument_group("a local authority: one pack per school under --out (see README)")
     authority.add_argument("--schools", type=int, default=0, help="number of schools (every 5th secondary)")

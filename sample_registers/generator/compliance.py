@@ -61,7 +61,9 @@ def make_new_pupil_returns(pack: PackBuilder) -> None:
     delay = pd.to_timedelta(pack.rng.integers(0, NEW_PUPIL_RETURN_DAYS, size=len(pupils)), unit="D")
     received = (admitted[pupils] + delay).dt.date
     pack.returns.extend(
-        pack.people(pupils).assign(return_type="new_pupil", received_date=received.to_numpy(), ground="").to_dict("records")
+        pack.people(pupils)
+        .assign(return_type="new_pupil", received_date=received.to_numpy(), ground="")
+        .to_dict("records")
     )
 
 
@@ -102,10 +104,14 @@ def expect_persistent_absence(pack: PackBuilder, as_of: pd.Timestamp) -> int:
     """List every background pupil REG014 will find (planted ones are listed already)."""
     rates = attendance_rates(pack, as_of)
     listed = {case["upn"] for case in pack.manifest if case["rule"] == "REG014"}
-    found = rates[rates["current"] & (rates["possible"] >= MINIMUM_POSSIBLE) & (rates["absence_percent"] >= PERSISTENT_PERCENT)]
+    found = rates[
+        rates["current"] & (rates["possible"] >= MINIMUM_POSSIBLE) & (rates["absence_percent"] >= PERSISTENT_PERCENT)
+    ]
     found = found[~pack.register.loc[found.index, "upn"].isin(listed)]
     for pupil, row in found.iterrows():
-        severity = "severely absent: amber" if row["absence_percent"] >= SEVERE_PERCENT else "persistently absent: green"
+        severity = (
+            "severely absent: amber" if row["absence_percent"] >= SEVERE_PERCENT else "persistently absent: green"
+        )
         pack.expect(
             "REG014",
             int(pupil),

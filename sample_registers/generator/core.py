@@ -567,5 +567,3 @@ def background_deletions(pack: PackBuilder, share: float = 0.025) -> None:
     pack.returns.extend(
         pack.people(pupils).assign(return_type="deletion", received_date=received, ground=ground).to_dict("records")
     )
-
-

@@ -226,5 +226,3 @@ def summarise(out: Path, counts: dict[str, int], seconds: float) -> None:
         "  planted: "
         + ", ".join(f"{r} {row.finding} finding / {row.no_finding} near miss" for r, row in planted.iterrows())
     )
-
-

@@ -283,8 +283,6 @@ def plant_reg006(pack: PackBuilder, at: Anchors, school_year: int) -> None:
     pack.expect("DQ007", no_show, "finding", "green note: the allocation matches no pupil in the register")
 
 
-
-
 # ---- Rules added since: REG007-REG015 ---------------------------------------------------------
 
 
@@ -342,7 +340,11 @@ def plant_reg008(pack: PackBuilder, at: Anchors) -> None:
     """Illness: three weeks of I (15 school days) with no sickness return; the same less one
     morning (14.5)."""
     when = pack.timeline.date
-    weeks = [(at.autumn_half - 15, at.autumn_half - 11), (at.autumn_half, at.autumn_half + 4), (at.spring, at.spring + 4)]
+    weeks = [
+        (at.autumn_half - 15, at.autumn_half - 11),
+        (at.autumn_half, at.autumn_half + 4),
+        (at.spring, at.spring + 4),
+    ]
     spelt = ", ".join(f"{when(a):%d/%m}-{when(b):%d/%m/%Y}" for a, b in weeks)
     p = pack.pick(2)
     for pupil in p:
@@ -372,7 +374,10 @@ def plant_reg009(pack: PackBuilder, at: Anchors) -> None:
         pack.keep_for("REG009", pupil)
     pack.mark(p[0], at.last - 9, at.last - 9, "N")
     pack.expect(
-        "REG009", p[0], "finding", f"N both sessions of {when(at.last - 9):%d/%m/%Y}, still N at the inspection (9 school days)"
+        "REG009",
+        p[0],
+        "finding",
+        f"N both sessions of {when(at.last - 9):%d/%m/%Y}, still N at the inspection (9 school days)",
     )
     pack.mark(p[1], at.last - 5, at.last - 5, "N")
     pack.expect(
@@ -411,12 +416,17 @@ def plant_reg010(pack: PackBuilder, at: Anchors) -> None:
 
 def plant_reg011(pack: PackBuilder, at: Anchors) -> None:
     """Deletion grounds: a 2006 ground after 19 August 2024, a blank ground, a valid ground."""
-    when = pack.timeline.date
     p = pack.pick(3, groups=_middle_groups(pack))
     for pupil in p:
         pack.clear_unauthorised(pupil)
     cases = [
-        (p[0], at.autumn_half - 10, "8(1)(h)", "finding", "on the 2006 Regulations' ground 8(1)(h), no longer in force"),
+        (
+            p[0],
+            at.autumn_half - 10,
+            "8(1)(h)",
+            "finding",
+            "on the 2006 Regulations' ground 8(1)(h), no longer in force",
+        ),
         (p[1], at.spring + 15, "", "finding", "with no ground recorded"),
         (p[2], at.autumn_half + 8, "9(1)(g)", "no_finding", "on ground 9(1)(g) (moved away), in force"),
     ]
@@ -424,7 +434,10 @@ def plant_reg011(pack: PackBuilder, at: Anchors) -> None:
         left = pack.delete(pupil, k, ground)
         pack.add_return(pupil, "deletion", left, ground=ground)
         pack.expect(
-            "REG011", pupil, expect, f"Year {pack.year_group_of(pupil)} pupil deleted {left:%d/%m/%Y} {why}; return on the day"
+            "REG011",
+            pupil,
+            expect,
+            f"Year {pack.year_group_of(pupil)} pupil deleted {left:%d/%m/%Y} {why}; return on the day",
         )
     pack.expect(
         "REG002",
@@ -529,7 +542,9 @@ def plant_reg014(pack: PackBuilder, at: Anchors) -> None:
     ):
         absent, possible = _attend_exactly(pack, pupil, share, rounding)
         rate = 100 * (possible - absent) / possible
-        pack.expect("REG014", pupil, expect, f"attended {possible - absent} of {possible} sessions ({rate:.2f}%): {label}")
+        pack.expect(
+            "REG014", pupil, expect, f"attended {possible - absent} of {possible} sessions ({rate:.2f}%): {label}"
+        )
 
     (q,) = pack.pick(1)
     pack.admit(q, at.last - 8)
