@@ -37,7 +37,9 @@ def find_runs(marks: pd.DataFrame, qualifies: pd.Series) -> tuple[pd.DataFrame, 
         sessions=("session_seq", "size"),
         school_days=("weight", "sum"),
     )
-    runs["codes"] = grouped["code"].unique().map(" ".join) if len(chosen) else pd.Series(dtype=object)
+    # The distinct codes of each run, in order of first use: one pass over the (run, code) pairs.
+    firsts = pd.DataFrame({"run": run, "code": chosen["code"].to_numpy()}).drop_duplicates()
+    runs["codes"] = firsts.groupby("run", sort=False)["code"].agg(" ".join)
     runs["school_days"] = runs["school_days"].round(1)
     run_marks = pd.DataFrame({"run": run, "date": chosen["date"].to_numpy(), "days": grouped["weight"].cumsum()})
     return runs.reindex(columns=RUN_COLUMNS), run_marks
