@@ -166,3 +166,11 @@ def _write(path: Path, rows: list[dict], columns: list[str]) -> None:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def one_unnotified_deletion(tmp_path: Path) -> Path:
+    """A pack whose one pupil was deleted on 10/01/2025 with no deletion return: a red REG001."""
+    pack = PackBuilder(tmp_path / "pack")
+    pack.add_pupil("Ada Example")
+    pack.delete("Ada Example", dt.date(2025, 1, 10), "9(1)(g)")
+    return pack.write(dt.date(2025, 1, 24))

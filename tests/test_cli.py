@@ -1,21 +1,16 @@
 """The command line: exit status, outputs, the rule catalogue."""
 
-import datetime as dt
 import json
 
 from typer.testing import CliRunner
 
 from auditor.cli import app
-from tests.packs import PackBuilder
+from tests.packs import one_unnotified_deletion
 
 runner = CliRunner()
 
 
-def a_pack(tmp_path):
-    pack = PackBuilder(tmp_path / "pack")
-    pack.add_pupil("Ada Example")
-    pack.delete("Ada Example", dt.date(2025, 1, 10), "9(1)(g)")
-    return pack.write(dt.date(2025, 1, 24))
+a_pack = one_unnotified_deletion
 
 
 def test_inspect_writes_outputs_and_exits_0(tmp_path):

@@ -30,7 +30,7 @@ from auditor.findings import (
 from auditor.history import compare
 from auditor.pseudonym import pseudonymise
 from auditor.report import render_html, write_outputs
-from tests.packs import PackBuilder
+from tests.packs import one_unnotified_deletion
 
 HOSTILE_SURNAME = '<script>alert("x")</script>'
 HOSTILE_FORENAME = '=HYPERLINK("http://evil.example","click")'
@@ -230,11 +230,7 @@ def test_csv_carries_the_referral_and_change(report, tmp_path):
 runner = CliRunner()
 
 
-def a_pack(tmp_path):
-    pack = PackBuilder(tmp_path / "pack")
-    pack.add_pupil("Ada Example")
-    pack.delete("Ada Example", dt.date(2025, 1, 10), "9(1)(g)")
-    return pack.write(dt.date(2025, 1, 24))
+a_pack = one_unnotified_deletion
 
 
 def test_format_option_takes_a_list_or_repeats(tmp_path):

@@ -186,6 +186,17 @@ def returns_about(
     )
 
 
+def add_returns_since_admission(context: Context, frame: pd.DataFrame, return_type: str, count: str, event: str) -> None:
+    """Add to ``frame`` (register rows) the returns of ``return_type`` about each pupil received
+    since the admission: their ``count``, the first one's date, how it was matched, and its delay
+    in calendar days after the ``event`` column's date."""
+    returned = returns_about(context, frame, (return_type,), since="admission_date")
+    frame[count] = returned["count"]
+    frame["first_return_date"] = returned["first_date"]
+    frame["return_matched_by"] = returned["matched_by"]
+    frame["return_delay_days"] = (frame["first_return_date"] - frame[event]).dt.days
+
+
 def _register_builders() -> None:
     """Import the modules whose builders register themselves (one per family of facts)."""
     from auditor.facts import absence, admissions, allocations, deletions, offrolling, quality, timetables  # noqa: F401

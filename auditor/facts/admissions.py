@@ -9,10 +9,10 @@ import pandas as pd
 
 from auditor.facts import (
     Context,
+    add_returns_since_admission,
     fact_kind,
     junior_year_group,
     pupil_label,
-    returns_about,
     school_year_start,
     to_records,
 )
@@ -32,11 +32,7 @@ def admission_facts(context: Context) -> list[dict[str, Any]]:
         return []
     admitted = admitted.set_index("line", drop=False)
 
-    returned = returns_about(context, admitted, ("new_pupil",), since="admission_date")
-    admitted["new_pupil_returns"] = returned["count"]
-    admitted["first_return_date"] = returned["first_date"]
-    admitted["return_matched_by"] = returned["matched_by"]
-    admitted["return_delay_days"] = (admitted["first_return_date"] - admitted["admission_date"]).dt.days
+    add_returns_since_admission(context, admitted, "new_pupil", count="new_pupil_returns", event="admission_date")
     admitted["days_since_admission"] = (as_of - admitted["admission_date"]).dt.days
 
     junior = junior_year_group(context)

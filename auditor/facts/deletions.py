@@ -8,6 +8,7 @@ import pandas as pd
 
 from auditor.facts import (
     Context,
+    add_returns_since_admission,
     fact_kind,
     pupil_label,
     returns_about,
@@ -28,11 +29,7 @@ def deletion_facts(context: Context) -> list[dict[str, Any]]:
         return []
 
     deleted = deleted.set_index("line", drop=False)
-    notified = returns_about(context, deleted, ("deletion",), since="admission_date")
-    deleted["deletion_returns"] = notified["count"]
-    deleted["first_return_date"] = notified["first_date"]
-    deleted["return_matched_by"] = notified["matched_by"]
-    deleted["return_delay_days"] = (deleted["first_return_date"] - deleted["deletion_date"]).dt.days
+    add_returns_since_admission(context, deleted, "deletion", count="deletion_returns", event="deletion_date")
 
     grounds = [
         context.regulations.ground(text, day.date())
