@@ -25,7 +25,7 @@ from auditor.indicators import FACT_KINDS, indicators
 from auditor.load import Pack, load_pack
 from auditor.policy import load_policy
 from auditor.regulations import regulations
-from auditor.rules import SEVERITY_ORDER, Rule, load_rules
+from auditor.rules import SEVERITY_ORDER, Case, Rule, load_rules
 from auditor.text import render
 
 
@@ -63,7 +63,7 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
     matches = engine.evaluate(checked, facts, thresholds)
     attendance = pack.tables.get("attendance")
     extractor = RegisterExtractor(attendance, context.calendar, as_of) if attendance is not None else None
-    findings = [_finding(m.rule, m.case.severity, m.fact, thresholds, pack, extractor) for m in matches]
+    findings = [_finding(m.rule, m.case, m.fact, thresholds, pack, extractor) for m in matches]
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.rule, f.pupil or "", f.id))
     for status in statuses:
         status.findings = sum(1 for f in findings if f.rule == status.code)
@@ -110,7 +110,7 @@ def _context(pack: Pack, as_of: dt.date, period_start: dt.date, thresholds: dict
 
 
 def _finding(
-    rule: Rule, severity: str, fact: dict, thresholds: dict, pack: Pack, extractor: RegisterExtractor | None
+    rule: Rule, case: Case, fact: dict, thresholds: dict, pack: Pack, extractor: RegisterExtractor | None
 ) -> Finding:
     event_date = dt.date.fromisoformat(fact[rule.event_date]) if rule.event_date in fact else None
     era = regulations().era_on(event_date or pack.config.inspection.date)
@@ -120,7 +120,7 @@ def _finding(
         id=f"{rule.code}-{digest[:12]}",
         rule=rule.code,
         title=rule.title,
-        severity=severity,
+        severity=case.severity,
         requirement=rule.requirement,
         upn=fact.get("upn"),
         pupil=fact.get("pupil"),
@@ -129,7 +129,7 @@ def _finding(
         evidence={key: fact[key] for key in rule.evidence if key in fact},
         legal_basis=rule.legal_basis_for(era.id),
         action=render(rule.action, words),
-        refer_to_cme=rule.refer_to_cme,
+        refer_to_cme=rule.refer_to_cme if case.refer_to_cme is None else case.refer_to_cme,
         register_extract=_register(fact, extractor),
     )
 

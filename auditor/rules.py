@@ -25,6 +25,7 @@ class Case(BaseModel):
     model_config = ConfigDict(extra="forbid")
     severity: Severity
     when: dict[str, Any]
+    refer_to_cme: bool | None = None  # overrides the rule's, for this case only
 
 
 class Explanation(BaseModel):

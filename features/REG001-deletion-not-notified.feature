@@ -115,3 +115,20 @@ Feature: Every deletion from the admission register is notified to the local aut
       When the registers are inspected on 24/01/2025
       Then rule REG001 is reported as not checked because "no la_returns.csv in the pack"
       And no finding REG001 is raised for "Ada Example"
+
+  Rule: A child deleted with no return is referred to the children missing education team
+
+    Scenario: No return: the child is on the referral list
+      Given the pupil "Ada Example" in year 4 is on roll at the school
+      And "Ada Example" was deleted from the register on 10/01/2025 on ground "9(1)(g)"
+      When the registers are inspected on 24/01/2025
+      Then a red finding REG001 is raised for "Ada Example"
+      And it asks for a referral to the children missing education team
+
+    Scenario: A late return: a breach, but the local authority knows of the child
+      Given the pupil "Ada Example" in year 4 is on roll at the school
+      And "Ada Example" was deleted from the register on 10/01/2025 on ground "9(1)(g)"
+      And the local authority received a deletion return for "Ada Example" on 13/01/2025
+      When the registers are inspected on 24/01/2025
+      Then a red finding REG001 is raised for "Ada Example"
+      And it does not ask for a referral to the children missing education team

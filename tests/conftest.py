@@ -377,3 +377,13 @@ def evidence_records(finding, key, value):
         assert held == float(value), held
     else:
         assert str(held) == expected, held
+
+
+@then("it asks for a referral to the children missing education team")
+def refers_to_cme(finding):
+    assert finding.refer_to_cme is True
+
+
+@then("it does not ask for a referral to the children missing education team")
+def does_not_refer_to_cme(finding):
+    assert finding.refer_to_cme is False
