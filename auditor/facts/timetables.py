@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.facts import Context, fact_kind, pupil_label, returns_about, to_records
+from auditor.facts import Context, fact_kind, returns_about, to_records, with_pupil
 
 _SPAN_DATES = ["start_date", "planned_end_date", "end_date", "last_review_date", "counted_to"]
 _SPAN_COLUMNS = ["upn", *_SPAN_DATES, "running", "source", "hours_per_week", "parent_agreed", "c2_sessions"]
@@ -43,9 +43,7 @@ def part_time_timetables(context: Context) -> list[dict[str, Any]]:
     told = returns_about(context, spans, ("part_time",), since="start_date")
     spans["part_time_returns"] = told["count"]
 
-    register = context.register.drop_duplicates("upn", keep="last").set_index("upn")
-    spans = spans[spans["upn"].isin(register.index)]
-    spans["pupil"] = pupil_label(register.loc[spans["upn"]]).to_numpy()
+    spans = with_pupil(context, spans)
     spans["id"] = "part_time:" + spans["upn"] + ":" + spans["start_date"].dt.strftime("%Y-%m-%d")
     columns = [
         "id", "upn", "pupil", "source", "start_date", "planned_end_date", "end_date", "running", "counted_to",

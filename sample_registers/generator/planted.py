@@ -560,6 +560,14 @@ def plant_reg014(pack: PackBuilder, at: Anchors) -> None:
     )
 
 
+def _leave_for_another_school(pack: PackBuilder, pupils, days) -> None:
+    """Each pupil deleted on ground 9(1)(a) on its day, with the deletion return made on time."""
+    for pupil, k in zip(pupils, days):
+        pack.clear_unauthorised(pupil)
+        left = pack.delete(pupil, k, "9(1)(a)")
+        pack.add_return(pupil, "deletion", left, ground="9(1)(a)")
+
+
 def plant_reg015(pack: PackBuilder, at: Anchors) -> None:
     """The school's deletions. Primary: two Year 6 deletions, below the minimum of three (near
     miss). Secondary: a bunch of moves to other schools in the days before the January census,
@@ -571,10 +579,7 @@ def plant_reg015(pack: PackBuilder, at: Anchors) -> None:
 
     if pack.phase == "primary":
         p = pack.pick(2, groups=EXAM_YEARS["primary"])
-        for pupil, k in zip(p, (at.autumn_half + 5, at.spring_half + 2)):
-            pack.clear_unauthorised(pupil)
-            left = pack.delete(pupil, k, "9(1)(a)")
-            pack.add_return(pupil, "deletion", left, ground="9(1)(a)")
+        _leave_for_another_school(pack, p, (at.autumn_half + 5, at.spring_half + 2))
         pack.expect_school(
             "REG015",
             "no_finding",
@@ -582,19 +587,16 @@ def plant_reg015(pack: PackBuilder, at: Anchors) -> None:
         )
         return
 
-    window = census_window(pack.timeline)
-    window = window[window >= at.spring]
-    in_window = int(deleted.isin(pd.to_datetime([when(k) for k in census_window(pack.timeline)])).sum())
+    census = census_window(pack.timeline)
+    window = census[census >= at.spring]
+    in_window = int(deleted.isin(pd.to_datetime([when(k) for k in census])).sum())
     # Enough that the window holds at least twice an even spread of all the deletions.
-    share = 2 * len(census_window(pack.timeline)) / pack.timeline.school_days
+    share = 2 * len(census) / pack.timeline.school_days
     count = max(5, int(np.ceil((share * others - in_window) / (1 - share))) + 1)
     in_year_10 = max(3, int(np.ceil(0.6 * count)))
     p = pack.pick(in_year_10, groups=["10"]) + pack.pick(count - in_year_10, groups=_middle_groups(pack))
     days = window[np.arange(count) % len(window)]
-    for pupil, k in zip(p, days):
-        pack.clear_unauthorised(pupil)
-        left = pack.delete(pupil, k, "9(1)(a)")
-        pack.add_return(pupil, "deletion", left, ground="9(1)(a)")
+    _leave_for_another_school(pack, p, days)
     pack.expect_school(
         "REG015",
         "finding",
