@@ -66,11 +66,10 @@ def unauthorised_absence_runs(context: Context) -> list[dict[str, Any]]:
 
     runs["threshold_reached_on"] = day_reached(runs, run_marks, threshold)
     reached = runs["threshold_reached_on"].notna()
-    runs["return_due_by"] = pd.NaT
-    runs.loc[reached, "return_due_by"] = [
-        pd.Timestamp(context.calendar.add_school_days(day.date(), allowance))
-        for day in runs.loc[reached, "threshold_reached_on"]
-    ]
+    runs["return_due_by"] = pd.Series(pd.NaT, index=runs.index, dtype="datetime64[ns]")
+    runs.loc[reached, "return_due_by"] = context.calendar.add_school_days_to(
+        runs.loc[reached, "threshold_reached_on"], allowance
+    )
     today = context.school_day_number(pd.Series([as_of])).iloc[0]
     threshold_day = context.school_day_number(runs["threshold_reached_on"].fillna(as_of))
     runs["school_days_since_threshold"] = (today - threshold_day).where(reached)
