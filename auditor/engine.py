@@ -3,8 +3,9 @@ derived facts against them. The only module that touches durable-rules, and it k
 name: a rule is its code, its fact kind and its conditions.
 
 Facts arrive pre-joined (each carries everything its rules need), so no rule depends on the order
-in which facts are seen. Each case of each rule is its own ruleset and every fact is posted as an
-event, because durable-rules consumes an event with the first rule that matches it.
+in which facts are seen. Each case of each rule is its own ruleset and facts are posted as events,
+because durable-rules consumes an event with the first rule that matches it. A rule's facts go to
+its first case in one batch, those it did not hold for to the next case, and so on.
 """
 
 from __future__ import annotations
@@ -72,17 +73,33 @@ def evaluate(
     host.register_rulesets(copy.deepcopy(definitions))
 
     matches: list[Match] = []
-    decided: set[tuple[str, str]] = set()
+    undecided: dict[str, list[dict[str, Any]]] = {}  # rule code -> facts no earlier case held for
     for rule, case, ruleset in plans:
-        for fact in facts.get(rule.fact, []):
-            if (rule.code, fact["id"]) in decided:
-                continue  # an earlier case of this rule already held
-            fired.clear()
-            try:
-                host.post(ruleset, dict(fact))
-            except MessageNotHandledException:
-                continue
-            if fired:
-                decided.add((rule.code, fact["id"]))
-                matches.append(Match(rule, case, fact))
+        pending = undecided.setdefault(rule.code, list(facts.get(rule.fact, [])))
+        if not pending:
+            continue
+        fired.clear()
+        _post_batch(host, ruleset, pending, fired)
+        held = set(fired)
+        matches.extend(Match(rule, case, fact) for fact in pending if fact["id"] in held)
+        undecided[rule.code] = [fact for fact in pending if fact["id"] not in held]
     return matches
+
+
+def _post_batch(host: Host, ruleset: str, facts: list[dict[str, Any]], fired: list[str]) -> None:
+    """Post ``facts`` to ``ruleset`` as one batch and run the actions of those that matched
+    (each appends its fact's id to ``fired``).
+
+    durable-rules raises ``MessageNotHandledException`` when any event of a batch matched
+    nothing, before it runs the actions of those that did; they stay queued in the ruleset, so
+    they are dispatched here until a dispatch runs none."""
+    try:
+        host.post_batch(ruleset, facts)
+    except MessageNotHandledException:
+        pass
+    queued = host.get_ruleset(ruleset)
+    while True:
+        before = len(fired)
+        queued.dispatch()
+        if len(fired) == before:
+            return
