@@ -26,6 +26,7 @@ class RegisterExtractor:
     def __init__(self, attendance: pd.DataFrame, calendar: SchoolCalendar, as_of: dt.date) -> None:
         self._attendance = attendance[["upn", "date", "session", "code"]]
         self._sorted: tuple[np.ndarray, ...] | None = None
+        self._pupil_codes: dict[str, int] = {}
         # (date, session) -> open, for the days the calendar knows up to the inspection date.
         known = calendar.days.loc[: pd.Timestamp(as_of)]
         self._open = {
@@ -67,15 +68,23 @@ class RegisterExtractor:
         """The pupil's marks between two dates: a binary search in the marks sorted once by
         pupil and date, so each extract reads only its own few dozen sessions."""
         if self._sorted is None:
-            marks = self._attendance.sort_values(["upn", "date"], kind="stable")
+            # Pupils as category codes (the UPN column may be text or categorical), sorted with
+            # each pupil's marks in date order.
+            pupils = self._attendance["upn"].astype("category")
+            self._pupil_codes = {upn: code for code, upn in enumerate(pupils.cat.categories)}
+            dates = self._attendance["date"].to_numpy()
+            order = np.lexsort((dates, pupils.cat.codes.to_numpy()))
             self._sorted = (
-                marks["upn"].to_numpy(dtype=object),
-                marks["date"].to_numpy(),
-                marks["session"].to_numpy(dtype=object),
-                marks["code"].to_numpy(dtype=object),
+                pupils.cat.codes.to_numpy()[order],
+                dates[order],
+                self._attendance["session"].to_numpy(dtype=object)[order],
+                self._attendance["code"].to_numpy(dtype=object)[order],
             )
-        upns, dates, sessions, codes = self._sorted
-        lo, hi = np.searchsorted(upns, upn, "left"), np.searchsorted(upns, upn, "right")
+        pupil = self._pupil_codes.get(upn)
+        if pupil is None:
+            return {}
+        pupils, dates, sessions, codes = self._sorted
+        lo, hi = np.searchsorted(pupils, pupil, "left"), np.searchsorted(pupils, pupil, "right")
         start = lo + np.searchsorted(dates[lo:hi], np.datetime64(first), "left")
         end = lo + np.searchsorted(dates[lo:hi], np.datetime64(last), "right")
         return {(pd.Timestamp(d), s): c for d, s, c in zip(dates[start:end], sessions[start:end], codes[start:end])}

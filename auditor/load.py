@@ -668,10 +668,14 @@ def melt_grid(frame: pd.DataFrame, layout: str, name: str, upn_header: str) -> t
 
 def per_unique(values: pd.Series, transform) -> pd.Series:
     """``transform`` (of a Series of text) applied once per distinct value: a school year's half
-    million marks hold a few hundred distinct dates, codes and UPNs."""
+    million marks hold a few hundred distinct dates, codes and UPNs. The result is categorical,
+    so that later comparisons and groupings work on small integer codes, not half a million
+    strings."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    done = transform(pd.Series(uniques, dtype=object)).to_numpy()
-    return pd.Series(done[codes], index=values.index)
+    done = transform(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+    # Two values may become one ("a" and "A " both "A"): number the results afresh.
+    renumbered, categories = pd.factorize(done, use_na_sentinel=False)
+    return pd.Series(pd.Categorical.from_codes(renumbered[codes], categories=categories), index=values.index)
 
 
 def _validate_attendance(frame: pd.DataFrame, original: dict[str, str]) -> tuple[pd.DataFrame, list]:
@@ -698,9 +702,9 @@ def _validate_attendance(frame: pd.DataFrame, original: dict[str, str]) -> tuple
 
     fail(upn.eq(""), "no upn", "upn")
     fail(date.isna(), lambda rows: "date: " + date_reason[rows].fillna(""), "date")
-    fail(~session.isin(SESSIONS), lambda rows: "session '" + frame.loc[rows, "session"] + "' is not AM or PM", "session")
+    fail(~session.isin(SESSIONS), lambda rows: "session '" + frame.loc[rows, "session"].astype("str") + "' is not AM or PM", "session")
     fail(code.eq(""), "no attendance code", "code")
-    fail(~code.isin(regs.all_codes), lambda rows: "code '" + frame.loc[rows, "code"] + "' is not an attendance code", "code")
+    fail(~code.isin(regs.all_codes), lambda rows: "code '" + frame.loc[rows, "code"].astype("str") + "' is not an attendance code", "code")
 
     ok = reason.isna()
     repeated = pd.DataFrame({"upn": upn[ok], "date": date[ok], "session": session[ok]}).duplicated(keep="first")

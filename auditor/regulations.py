@@ -12,9 +12,8 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from auditor.resources import rules_dir
+from auditor.resources import read_yaml, rules_dir
 
 CATEGORIES = ("present", "approved_activity", "authorised", "unauthorised", "not_possible", "closure")
 
@@ -68,28 +67,32 @@ class Regulations:
 
     def era_ids(self, dates: pd.Series) -> pd.Series:
         """Vectorised ``era_on`` for a datetime64 series."""
-        out = pd.Series(self.eras[0].id, index=dates.index, dtype=object)
-        for era in self.eras[1:]:
-            out = out.mask(dates >= pd.Timestamp(era.in_force_from), era.id)
-        return out
+        starts = np.array([np.datetime64(era.in_force_from, "ns") for era in self.eras[1:]])
+        which = np.searchsorted(starts, dates.to_numpy(dtype="datetime64[ns]"), side="right")
+        ids = [era.id for era in self.eras]
+        return pd.Series(pd.Categorical.from_codes(which, categories=ids), index=dates.index)
 
     def categorise(self, codes: pd.Series, era_ids: pd.Series) -> pd.Series:
         """Category of each code under the era of its date. A code that belongs only to another
         era (``C2`` in 2023, ``H`` in 2025) takes its category there; data quality reports it.
         Looked up once per distinct code: a year's marks use a few dozen."""
-        positions, uniques = pd.factorize(codes)
-        by_era = {era.id: np.array([era.code_category.get(c) for c in uniques] + [None], dtype=object) for era in self.eras}
-        result = np.full(len(codes), None, dtype=object)
-        eras = era_ids.to_numpy()
-        for era in self.eras:
-            in_era = eras == era.id
-            result[in_era] = by_era[era.id][positions[in_era]]
-        for era in reversed(self.eras):
-            missing = pd.isna(result)
-            if not missing.any():
-                break
-            result[missing] = by_era[era.id][positions[missing]]
-        return pd.Series(result, index=codes.index, dtype=object)
+        codes, era_ids = codes.astype("category"), era_ids.astype("category")
+        # The category of every (code, era) pair, in a table indexed by the two category codes.
+        table = np.array(
+            [[_position(CATEGORIES, self._category(code, era)) for era in era_ids.cat.categories]
+             for code in codes.cat.categories],
+            dtype=np.int8,
+        ).reshape(len(codes.cat.categories), len(era_ids.cat.categories))
+        found = table[codes.cat.codes.to_numpy(), era_ids.cat.codes.to_numpy()]
+        found[(codes.cat.codes.to_numpy() < 0) | (era_ids.cat.codes.to_numpy() < 0)] = -1
+        return pd.Series(pd.Categorical.from_codes(found, categories=CATEGORIES), index=codes.index)
+
+    def _category(self, code: str, era_id: str) -> str | None:
+        """A code's category in its own era, else in the latest other era that has it."""
+        for era in [self.era(era_id), *reversed(self.eras)]:
+            if code in era.code_category:
+                return era.code_category[code]
+        return None
 
     def has_code_of(self, marks: pd.DataFrame, code_set: str) -> pd.Series:
         """Whether each mark's code is in the named set (``lost_pupil_codes``,
@@ -145,7 +148,7 @@ def normalise_ground(text: str | None, on: dt.date) -> str | None:
 
 @cache
 def regulations() -> Regulations:
-    raw = yaml.safe_load((rules_dir() / "regulations.yaml").read_text(encoding="utf-8"))
+    raw = read_yaml(rules_dir() / "regulations.yaml")
     eras = []
     for spec in raw["eras"]:
         category = {code: cat for cat in CATEGORIES for code in spec["codes"].get(cat, [])}
@@ -176,3 +179,8 @@ def regulations() -> Regulations:
         )
     eras.sort(key=lambda e: e.in_force_from)
     return Regulations(tuple(eras))
+
+
+def _position(names: tuple[str, ...], name: str | None) -> int:
+    """``name``'s position in ``names``; -1 (a missing value, for ``Categorical``) for None."""
+    return names.index(name) if name is not None else -1

@@ -5,6 +5,9 @@ editable install) they are the top-level ``rules/`` and ``reports/`` folders.
 """
 
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -26,3 +29,8 @@ def policies_dir() -> Path:
 
 def reports_dir() -> Path:
     return _shipped("reports")
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's data, with libyaml's parser when PyYAML was built with it (ten times faster)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from auditor.errors import RuleDefinitionError
-from auditor.resources import rules_dir
+from auditor.resources import read_yaml, rules_dir
 
 Severity = Literal["red", "amber", "green"]
 SEVERITY_ORDER = {"red": 0, "amber": 1, "green": 2}
@@ -102,7 +102,7 @@ def load_rules() -> tuple[Rule, ...]:
         if not match:
             continue  # e.g. regulations.yaml
         try:
-            rule = Rule.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            rule = Rule.model_validate(read_yaml(path))
         except (yaml.YAMLError, ValidationError) as err:
             raise RuleDefinitionError(f"{path.name}: {err}") from None
         if (rule.code, rule.name) != (match["code"], match["name"]):

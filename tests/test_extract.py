@@ -83,3 +83,21 @@ def test_a_pupil_without_marks_gets_an_empty_grid():
     extract = an_extractor().extract("T999999999999", dt.date(2025, 1, 8), dt.date(2025, 1, 9))
     assert all(d.am.code is None and d.pm.code is None for w in extract.weeks for d in w.days)
     assert extract.upn == "T999999999999"
+
+
+def test_each_pupil_gets_their_own_marks_whatever_the_upn_column_type():
+    """The loader gives UPNs as categories in order of first appearance, not sorted as text."""
+    day = dt.date(2025, 1, 6)
+    codes = ["O", "/", "G", "L", "B"]
+    pupils = {f"{letter}0000000000{n % 10:02d}": codes[n % 5] for n, letter in enumerate("ZQAMCXKTDR")}
+    rows = pd.DataFrame(
+        [(upn, pd.Timestamp(day), session, code) for upn, code in pupils.items() for session in ("AM", "PM")],
+        columns=["upn", "date", "session", "code"],
+    )
+    calendar = SchoolCalendar.build(dt.date(2024, 9, 2), day, attendance=rows)
+    for column in (rows["upn"], pd.Categorical(rows["upn"], categories=list(pupils))):
+        extractor = RegisterExtractor(rows.assign(upn=column), calendar, day)
+        for upn, code in pupils.items():
+            monday = extractor.extract(upn, day, day).weeks[-1].days[0]
+            assert (monday.date, monday.am.code, monday.pm.code) == (day, code, code)
+        assert all(d.am.code is None for w in extractor.extract("B000000000002", day, day).weeks for d in w.days)

@@ -108,6 +108,15 @@ def to_records(frame: pd.DataFrame, kind: str) -> list[dict[str, Any]]:
     return records
 
 
+def fact_ids(kind: str, *parts: pd.Series) -> pd.Series:
+    """Each fact's id: its kind and the values that make it unique (dates as ISO), joined by ":"."""
+    ids = pd.Series(kind, index=parts[0].index, dtype="str")
+    for part in parts:
+        text = part.dt.strftime("%Y-%m-%d") if pd.api.types.is_datetime64_any_dtype(part) else part.astype("str")
+        ids = ids + ":" + text
+    return ids
+
+
 def pupil_label(frame: pd.DataFrame) -> pd.Series:
     return frame["surname"].str.strip() + ", " + frame["forename"].str.strip()
 

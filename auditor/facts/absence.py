@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.facts import Context, fact_kind, on_roll, returns_about, school_year_start, to_records, with_pupil
+from auditor.facts import Context, fact_ids, fact_kind, on_roll, returns_about, school_year_start, to_records, with_pupil
 
 RUN_COLUMNS = ["upn", "run_start", "run_end", "sessions", "school_days", "codes"]
 
@@ -84,7 +84,7 @@ def unauthorised_absence_runs(context: Context) -> list[dict[str, Any]]:
     runs["ongoing"] = _ongoing(context, runs)
 
     runs = with_pupil(context, runs)
-    runs["id"] = "absence_run:" + runs["upn"] + ":" + runs["run_start"].dt.strftime("%Y-%m-%d")
+    runs["id"] = fact_ids("absence_run", runs["upn"], runs["run_start"])
     columns = [
         "id", "upn", "pupil", "run_start", "run_end", "ongoing", "sessions", "school_days", "codes",
         "threshold_reached_on", "return_due_by", "school_days_since_threshold", "absence_returns",
@@ -107,7 +107,7 @@ def _code_runs(context: Context, code: str, kind: str) -> tuple[pd.DataFrame, pd
     keep = runs["run_end"] >= pd.Timestamp(context.period_start)
     runs, run_marks = runs[keep].copy(), run_marks[run_marks["run"].isin(runs.index[keep])]
     runs = with_pupil(context, runs)
-    runs["id"] = kind + ":" + runs["upn"] + ":" + runs["run_start"].dt.strftime("%Y-%m-%d")
+    runs["id"] = fact_ids(kind, runs["upn"], runs["run_start"])
     return runs, run_marks
 
 
@@ -188,7 +188,7 @@ def illness(context: Context) -> list[dict[str, Any]]:
     years["first_return_date"] = returned["first_date"]
     years["school_year"] = years["school_year"].astype(str) + "/" + (years["school_year"] % 100 + 1).astype(str).str.zfill(2)
     years = with_pupil(context, years)
-    years["id"] = "illness:" + years["upn"] + ":" + years["school_year"]
+    years["id"] = fact_ids("illness", years["upn"], years["school_year"])
     columns = ["id", "upn", "pupil", "school_year", "illness_school_days", "illness_sessions",
                "longest_illness_run_school_days", "first_illness_date", "last_illness_date",
                "threshold_reached_on", "sickness_returns", "first_return_date"]
@@ -225,7 +225,7 @@ def attendance_rates(context: Context) -> list[dict[str, Any]]:
     rates["attendance_percent"] = (100 * rates["attended_sessions"] / rates["possible_sessions"]).round(2)
     rates["absence_percent"] = (100 * rates["absent_sessions"] / rates["possible_sessions"]).round(2)
     rates = with_pupil(context, rates)
-    rates["id"] = "attendance_rate:" + rates["upn"]
+    rates["id"] = fact_ids("attendance_rate", rates["upn"])
     columns = ["id", "upn", "pupil", "first_mark", "last_mark", "possible_sessions", "attended_sessions",
                "absent_sessions", "unauthorised_sessions", "attendance_percent", "absence_percent"]
     return to_records(rates[columns], "attendance_rate")

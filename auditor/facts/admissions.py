@@ -10,6 +10,7 @@ import pandas as pd
 from auditor.facts import (
     Context,
     add_returns_since_admission,
+    fact_ids,
     fact_kind,
     junior_year_group,
     pupil_label,
@@ -46,7 +47,7 @@ def admission_facts(context: Context) -> list[dict[str, Any]]:
     ) - context.school_day_number(admitted["school_year_first_day"])
 
     admitted["pupil"] = pupil_label(admitted)
-    admitted["id"] = "admission:" + admitted["upn"] + ":" + admitted["admission_date"].dt.strftime("%Y-%m-%d")
+    admitted["id"] = fact_ids("admission", admitted["upn"], admitted["admission_date"])
     columns = [
         "id", "upn", "pupil", "year_group", "admission_date", "starting_day", "days_since_admission",
         "new_pupil_returns", "first_return_date", "return_delay_days", "return_matched_by",

@@ -9,6 +9,7 @@ import pandas as pd
 from auditor.facts import (
     Context,
     add_returns_since_admission,
+    fact_ids,
     fact_kind,
     pupil_label,
     returns_about,
@@ -69,7 +70,7 @@ def deletion_facts(context: Context) -> list[dict[str, Any]]:
     )
     deleted["days_after_final_term_end"] = (deleted["deletion_date"] - deleted["final_term_end"]).dt.days
 
-    deleted["id"] = "deletion:" + deleted["upn"] + ":" + deleted["deletion_date"].dt.strftime("%Y-%m-%d")
+    deleted["id"] = fact_ids("deletion", deleted["upn"], deleted["deletion_date"])
     deleted["pupil"] = pupil_label(deleted)
     columns = [
         "id",
@@ -155,10 +156,11 @@ def absence_before_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataF
     ).reindex(deleted.index)
     result["absence_before_school_days"] = result["absence_before_school_days"].fillna(0)
     last_break = marks.assign(qualifies=qualifies)[breaks].groupby("deletion").last()
-    when = last_break["date"].dt.strftime("%d/%m/%Y") + " " + last_break["session"]
+    code, category, session = (last_break[c].astype("str") for c in ("code", "category", "session"))
+    when = last_break["date"].dt.strftime("%d/%m/%Y") + " " + session
     result["absence_before_broken_by"] = (
         ("no mark on the school session after " + when)
-        .where(last_break["qualifies"], last_break["code"] + " (" + last_break["category"].str.replace("_", " ") + ") on " + when)
+        .where(last_break["qualifies"], code + " (" + category.str.replace("_", " ") + ") on " + when)
         .reindex(deleted.index)
     )
     return result

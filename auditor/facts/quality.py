@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.facts import Context, fact_kind, pupil_label, to_records
+from auditor.facts import Context, fact_ids, fact_kind, pupil_label, to_records
 from auditor.matching import BY_NAMES, BY_UPN, match_candidates, person_keys
 from auditor.values import upn_check_letter, upn_problems
 
@@ -32,7 +32,7 @@ def upn_facts(context: Context) -> list[dict[str, Any]]:
     problem = upn_problems(register["upn"])
     out = pd.DataFrame(
         {
-            "id": "upn:" + register["upn"],
+            "id": fact_ids("upn", register["upn"]),
             "upn": register["upn"],
             "pupil": pupil_label(register),
             "upn_valid": problem.isna(),
@@ -123,7 +123,7 @@ def marks_off_roll(context: Context) -> list[dict[str, Any]]:
     ).reset_index()
     out["marks"] = out[["marks_before_admission", "marks_after_deletion", "marks_not_on_register"]].sum(axis=1)
     out["pupil"] = out["upn"].map(_names(context))
-    out["id"] = "marks_off_roll:" + out["upn"]
+    out["id"] = fact_ids("marks_off_roll", out["upn"])
     return to_records(out, "marks_off_roll")
 
 
@@ -202,7 +202,7 @@ def codes_out_of_era(context: Context) -> list[dict[str, Any]]:
     era_name = {era.id: era.short for era in context.regulations.eras}
     each = wrong.groupby(["upn", "code", "era"])["date"].agg(["size", "min", "max"]).reset_index()
     each["text"] = (
-        each["code"] + " ×" + each["size"].astype(str) + " (" + each["era"].map(era_name) + ", "
+        each["code"].astype("str") + " ×" + each["size"].astype("str") + " (" + each["era"].map(era_name).astype("str") + ", "
         + each["min"].dt.strftime("%d/%m/%Y") + "–" + each["max"].dt.strftime("%d/%m/%Y") + ")"
     )
     grouped = each.groupby("upn")
@@ -215,7 +215,7 @@ def codes_out_of_era(context: Context) -> list[dict[str, Any]]:
         }
     ).reset_index()
     out["pupil"] = out["upn"].map(_names(context))
-    out["id"] = "code_out_of_era:" + out["upn"]
+    out["id"] = fact_ids("code_out_of_era", out["upn"])
     return to_records(out, "code_out_of_era")
 
 
