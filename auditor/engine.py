@@ -75,7 +75,9 @@ def evaluate(
     matches: list[Match] = []
     undecided: dict[str, list[dict[str, Any]]] = {}  # rule code -> facts no earlier case held for
     for rule, case, ruleset in plans:
-        pending = undecided.setdefault(rule.code, list(facts.get(rule.fact, [])))
+        # durable-rules refuses a batch that repeats an event id: a fact id seen twice (from a
+        # register row given twice) is judged once.
+        pending = undecided.setdefault(rule.code, _first_of_each_id(facts.get(rule.fact, [])))
         if not pending:
             continue
         fired.clear()
@@ -84,6 +86,13 @@ def evaluate(
         matches.extend(Match(rule, case, fact) for fact in pending if fact["id"] in held)
         undecided[rule.code] = [fact for fact in pending if fact["id"] not in held]
     return matches
+
+
+def _first_of_each_id(facts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    first: dict[str, dict[str, Any]] = {}
+    for fact in facts:
+        first.setdefault(fact["id"], fact)
+    return list(first.values())
 
 
 def _post_batch(host: Host, ruleset: str, facts: list[dict[str, Any]], fired: list[str]) -> None:
