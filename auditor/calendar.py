@@ -103,6 +103,16 @@ class SchoolCalendar:
             }
         )
 
+    def open_session_numbers(self, dates: pd.Series, sessions: pd.Series) -> np.ndarray:
+        """Each (date, session)'s ``session_seq`` in ``open_sessions``; -1 for a closed session or
+        a date outside the calendar. Array arithmetic, not a join: it is asked of every mark."""
+        flags = self.days[["am_open", "pm_open"]].to_numpy().ravel()  # day by day, AM then PM
+        numbers = np.where(flags, np.cumsum(flags) - 1, -1)
+        offsets = (dates - self.start).dt.days.to_numpy()
+        slots = 2 * offsets + sessions.eq("PM").to_numpy(dtype=int)
+        inside = (offsets >= 0) & (offsets < len(self.days))
+        return np.where(inside, numbers[np.clip(slots, 0, len(numbers) - 1)], -1)
+
     def school_day_number(self, dates: pd.Series) -> pd.Series:
         """Count of school days from the calendar's start up to and including each date."""
         cumulative = np.cumsum(self._school_day)

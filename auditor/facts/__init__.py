@@ -45,10 +45,16 @@ class Context:
         attendance = self.table("attendance")
         if attendance is None:
             raise LookupError("no attendance in the pack")
-        marks = attendance[attendance["category"] != "closure"].merge(
-            self.calendar.open_sessions(), on=["date", "session"], how="inner"
+        attendance = attendance[attendance["category"] != "closure"]
+        seq = self.calendar.open_session_numbers(attendance["date"], attendance["session"])
+        sessions = self.calendar.open_sessions()
+        marks = attendance[seq >= 0].assign(
+            session_seq=seq[seq >= 0],
+            school_day=sessions["school_day"].to_numpy()[seq[seq >= 0]],
+            weight=sessions["weight"].to_numpy()[seq[seq >= 0]],
         )
-        return marks.sort_values(["upn", "session_seq"], ignore_index=True)
+        pupils = marks["upn"].astype("category").cat.codes.to_numpy()
+        return marks.iloc[np.lexsort((marks["session_seq"].to_numpy(), pupils))].reset_index(drop=True)
 
     def school_day_number(self, dates: pd.Series) -> pd.Series:
         return self.calendar.school_day_number(dates)
@@ -87,25 +93,38 @@ def build_facts(kinds: set[str], context: Context) -> dict[str, list[dict[str, A
 
 
 def to_records(frame: pd.DataFrame, kind: str) -> list[dict[str, Any]]:
-    """JSON-ready facts: ISO dates, plain numbers, and no key for a missing value."""
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-    out = out.astype(object).where(out.notna(), None)
-    records = []
-    for record in out.to_dict("records"):
-        fact = {"kind": kind}
-        for key, value in record.items():
-            if value is None:
-                continue
-            if isinstance(value, np.generic):
-                value = value.item()
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            fact[key] = value
-        records.append(fact)
-    return records
+    """JSON-ready facts: ISO dates, plain numbers (whole floats as int), and no key for a
+    missing value. Converted column by column; only the final zip is per fact."""
+    names = list(frame.columns)
+    columns = [_json_values(frame[name]) for name in names]
+    return [
+        {"kind": kind, **{name: value for name, value in zip(names, row) if value is not None}}
+        for row in zip(*columns)
+    ]
+
+
+def _json_values(column: pd.Series) -> list[Any]:
+    missing = column.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(column):
+        values = column.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    elif pd.api.types.is_float_dtype(column):
+        values = np.array([int(v) if v.is_integer() else v for v in column.fillna(0).tolist()], dtype=object)
+    else:
+        values = column.to_numpy(dtype=object)
+        values = np.array([v.item() if isinstance(v, np.generic) else v for v in values], dtype=object)
+    values[missing] = None
+    return values.tolist()
+
+
+def join_per_group(keys: pd.Series, values: pd.Series, sep: str = " ") -> pd.Series:
+    """Per key, its distinct values in order of first appearance, joined by ``sep`` (the codes
+    of a run: "N O"). A plain loop over the distinct pairs: a groupby would call Python once
+    per group, and there are thousands of runs."""
+    pairs = pd.DataFrame({"key": keys.to_numpy(), "value": values.astype("str").to_numpy()}).drop_duplicates()
+    joined: dict[Any, list[str]] = {}
+    for key, value in zip(pairs["key"].tolist(), pairs["value"].tolist()):
+        joined.setdefault(key, []).append(value)
+    return pd.Series({key: sep.join(group) for key, group in joined.items()}, dtype="str")
 
 
 def fact_ids(kind: str, *parts: pd.Series) -> pd.Series:
@@ -128,6 +147,18 @@ def with_pupil(context: Context, frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame[frame["upn"].isin(register.index)].copy()
     frame["pupil"] = pupil_label(register.loc[frame["upn"]]).to_numpy()
     return frame
+
+
+def join_marks(marks: pd.DataFrame, frame: pd.DataFrame, how: str = "inner") -> pd.DataFrame:
+    """``marks`` joined by UPN to the rows of ``frame`` about the same pupil. The marks' UPNs are
+    categorical: ``frame``'s are put into the same categories first, so that the join compares
+    small integers rather than half a million strings. (Rows of ``frame`` about pupils with no
+    marks can join nothing, so they are left out.)"""
+    pupils = marks["upn"].dtype
+    if isinstance(pupils, pd.CategoricalDtype):
+        frame = frame[frame["upn"].isin(pupils.categories)]
+        frame = frame.assign(upn=pd.Categorical(frame["upn"], dtype=pupils))
+    return marks.merge(frame, on="upn", how=how)
 
 
 def on_roll(context: Context, day: pd.Timestamp) -> pd.DataFrame:

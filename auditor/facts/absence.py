@@ -14,7 +14,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.facts import Context, fact_ids, fact_kind, on_roll, returns_about, school_year_start, to_records, with_pupil
+from auditor.facts import (
+    Context,
+    fact_ids,
+    fact_kind,
+    join_per_group,
+    on_roll,
+    returns_about,
+    school_year_start,
+    to_records,
+    with_pupil,
+)
 
 RUN_COLUMNS = ["upn", "run_start", "run_end", "sessions", "school_days", "codes"]
 
@@ -39,7 +49,7 @@ def find_runs(marks: pd.DataFrame, qualifies: pd.Series) -> tuple[pd.DataFrame, 
     )
     # The distinct codes of each run, in order of first use: one pass over the (run, code) pairs.
     firsts = pd.DataFrame({"run": run, "code": chosen["code"].to_numpy()}).drop_duplicates()
-    runs["codes"] = firsts.groupby("run", sort=False)["code"].agg(" ".join)
+    runs["codes"] = join_per_group(firsts["run"], firsts["code"])
     runs["school_days"] = runs["school_days"].round(1)
     run_marks = pd.DataFrame({"run": run, "date": chosen["date"].to_numpy(), "days": grouped["weight"].cumsum()})
     return runs.reindex(columns=RUN_COLUMNS), run_marks

@@ -11,6 +11,8 @@ from auditor.facts import (
     add_returns_since_admission,
     fact_ids,
     fact_kind,
+    join_marks,
+    join_per_group,
     pupil_label,
     returns_about,
     school_year_start,
@@ -138,7 +140,7 @@ def absence_before_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataF
     """The unbroken run of lost-pupil codes (those of the era of each mark's date) that ends at
     the pupil's last mark up to the deletion day, and the mark that broke it."""
     subjects = deleted[["upn", "deletion_date"]].rename_axis("deletion").reset_index()
-    marks = context.marks.drop(columns="line").merge(subjects, on="upn")
+    marks = join_marks(context.marks.drop(columns="line"), subjects)
     marks = marks[marks["date"] <= marks["deletion_date"]].sort_values(["deletion", "session_seq"], ignore_index=True)
     qualifies = context.regulations.has_code_of(marks, "lost_pupil_codes")
     next_seq = marks.groupby("deletion")["session_seq"].shift(-1)
@@ -146,12 +148,13 @@ def absence_before_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataF
     # A mark is in the final run when neither it nor any later mark breaks the run.
     broken_later = breaks[::-1].groupby(marks["deletion"][::-1]).cummax()[::-1]
     in_run = ~broken_later
-    run = marks[in_run].groupby("deletion")
+    in_run_marks = marks[in_run]
+    run = in_run_marks.groupby("deletion")
     result = pd.DataFrame(
         {
             "absence_before_school_days": run["weight"].sum().round(1),
             "absence_before_start": run["date"].min(),
-            "absence_before_codes": run["code"].unique().map(" ".join),
+            "absence_before_codes": join_per_group(in_run_marks["deletion"], in_run_marks["code"]),
         }
     ).reindex(deleted.index)
     result["absence_before_school_days"] = result["absence_before_school_days"].fillna(0)
@@ -188,7 +191,7 @@ def marks_after_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataFram
     later = subjects.merge(context.register[["upn", "admission_date"]], on="upn")
     later = later[later["admission_date"] > later["deletion_date"]].groupby("deletion")["admission_date"].min()
     subjects["readmitted_on"] = pd.to_datetime(later.reindex(subjects["deletion"]).to_numpy())
-    marks = context.marks.drop(columns="line").merge(subjects, on="upn")
+    marks = join_marks(context.marks.drop(columns="line"), subjects)
     before_readmission = marks["readmitted_on"].isna() | (marks["date"] < marks["readmitted_on"])
     attended = marks[before_readmission & (marks["date"] >= marks["deletion_date"]) & marks["category"].isin(ATTENDING)]
     after = marks[before_readmission & (marks["date"] > marks["deletion_date"]) & marks["category"].isin(POSSIBLE)]
@@ -200,7 +203,7 @@ def marks_after_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataFram
             "marks_after_deletion": after.groupby("deletion").size(),
             "first_mark_after_deletion": after.groupby("deletion")["date"].min(),
             "last_mark_after_deletion": after.groupby("deletion")["date"].max(),
-            "codes_after_deletion": after.groupby("deletion")["code"].unique().map(" ".join),
+            "codes_after_deletion": join_per_group(after["deletion"], after["code"]),
         }
     )
     result = result.reindex(deleted.index)
@@ -214,7 +217,7 @@ def leave_before_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataFra
     followed it: the school days without attendance from the leave's end to the first attendance
     or the deletion, and any illness recorded in between."""
     subjects = deleted[["upn", "deletion_date"]].rename_axis("deletion").reset_index()
-    marks = context.marks.drop(columns="line").merge(subjects, on="upn")
+    marks = join_marks(context.marks.drop(columns="line"), subjects)
     marks = marks[marks["date"] <= marks["deletion_date"]]
     leave = context.regulations.has_code_of(marks, "leave_of_absence_codes")
     last_leave = marks[leave].groupby("deletion")["session_seq"].max()
@@ -230,7 +233,7 @@ def leave_before_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataFra
     result = pd.DataFrame(
         {
             "leave_sessions": block.groupby("deletion").size(),
-            "leave_codes": block.groupby("deletion")["code"].unique().map(" ".join),
+            "leave_codes": join_per_group(block["deletion"], block["code"]),
             "leave_started_on": block.groupby("deletion")["date"].min(),
             "leave_ended_on": block.groupby("deletion")["date"].max(),
             "first_attendance_after_leave": attended,

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.facts import Context, fact_ids, fact_kind, pupil_label, to_records
+from auditor.facts import Context, fact_ids, fact_kind, join_marks, pupil_label, to_records
 from auditor.matching import BY_NAMES, BY_UPN, match_candidates, person_keys
 from auditor.values import upn_check_letter, upn_problems
 
@@ -96,7 +96,7 @@ def marks_off_roll(context: Context) -> list[dict[str, Any]]:
     marks = marks.loc[marks["code"] != "#", ["upn", "date"]]
     spans = context.register[["upn", "admission_date", "deletion_date"]].copy()
     spans["until"] = spans["deletion_date"].fillna(_FAR_FUTURE)
-    joined = marks.reset_index(names="mark").merge(spans, on="upn", how="left")
+    joined = join_marks(marks.reset_index(names="mark"), spans, how="left")
     joined["covered"] = (joined["date"] >= joined["admission_date"]) & (joined["date"] <= joined["until"])
     per_mark = joined.groupby("mark").agg(
         upn=("upn", "first"),
@@ -158,8 +158,9 @@ def unmarked_sessions(context: Context) -> list[dict[str, Any]]:
     span["expected"] = np.searchsorted(dates, span["end"].to_numpy(), "right") - np.searchsorted(
         dates, span["start"].to_numpy(), "left"
     )
-    on_open = marks[["upn", "date", "session"]].merge(sessions, on=["date", "session"])
-    marked = on_open.merge(span[["line", "upn", "start", "end"]], on="upn")
+    in_window = (marks["date"] >= first) & (marks["date"] <= last)
+    on_open = marks.loc[in_window & (context.calendar.open_session_numbers(marks["date"], marks["session"]) >= 0), ["upn", "date"]]
+    marked = join_marks(on_open, span[["line", "upn", "start", "end"]])
     marked = marked[(marked["date"] >= marked["start"]) & (marked["date"] <= marked["end"])]
     span["marked"] = marked.groupby("line").size().reindex(span["line"], fill_value=0).to_numpy()
     span["unmarked"] = span["expected"] - span["marked"]
