@@ -81,11 +81,23 @@ def evaluate(
         if not pending:
             continue
         fired.clear()
-        _post_batch(host, ruleset, pending, fired)
+        read = fields_read(case.when) | {"id", "kind"}
+        _post_batch(host, ruleset, [{k: fact[k] for k in read if k in fact} for fact in pending], fired)
         held = set(fired)
         matches.extend(Match(rule, case, fact) for fact in pending if fact["id"] in held)
         undecided[rule.code] = [fact for fact in pending if fact["id"] not in held]
     return matches
+
+
+def fields_read(condition: Any) -> set[str]:
+    """The fact fields a condition reads: only they are posted, since durable-rules parses every
+    event in full and most facts carry a dozen fields for the report that no condition reads."""
+    if isinstance(condition, dict):
+        return set().union(*(({key} if not key.startswith("$") else set()) | fields_read(value)
+                             for key, value in condition.items()))
+    if isinstance(condition, list):
+        return set().union(*(fields_read(value) for value in condition))
+    return set()
 
 
 def _first_of_each_id(facts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.facts import Context, fact_kind, pupil_label, to_records
+from auditor.facts import Context, fact_kind, join_marks, pupil_label, to_records
 from auditor.matching import match_to_register, person_keys, same_person_pairs
 
 ATTENDING = ("present", "approved_activity")
@@ -34,9 +34,8 @@ def allocation_facts(context: Context) -> list[dict[str, Any]]:
     if due["attendance_known"].all():
         marks = context.marks
         attended = marks[marks["category"].isin(ATTENDING)][["upn", "date"]]
-        firsts = due[["matched_upn", "expected_start_date"]].reset_index().merge(
-            attended, left_on="matched_upn", right_on="upn"
-        )
+        expected = due[["matched_upn", "expected_start_date"]].reset_index().rename(columns={"matched_upn": "upn"})
+        firsts = join_marks(attended, expected.dropna(subset=["upn"]))
         firsts = firsts[firsts["date"] >= firsts["expected_start_date"]].groupby("index")["date"].min()
         due["first_attended_on"] = pd.to_datetime(firsts.reindex(due.index))
         due["attended"] = due["first_attended_on"].notna()
