@@ -272,9 +272,8 @@ def read_cells(data: bytes, name: str, sheet: str | None = None) -> Cells:
     if file_name.lower().endswith(".parquet") or data[:4] == b"PAR1":
         return _read_parquet(data, name)
     text, encoding = decode(data)
-    lines = text.split("\n")
-    first = _header_line(lines, _delimiter(text))
-    body = "\n".join(lines[first:])
+    first = _header_line(text.split("\n", 20)[:20], _delimiter(text))
+    body = text.split("\n", first)[first] if first else text
     frame, skipped = _read_csv(body, name)
     frame.insert(0, "line", _line_numbers(len(frame), skipped) + first)
     skipped = {line + first: reason for line, reason in skipped.items()}
@@ -284,7 +283,7 @@ def read_cells(data: bytes, name: str, sheet: str | None = None) -> Cells:
 def _header_line(lines: list[str], delimiter: str) -> int:
     """Index of the header: the first line with two or more non-empty fields, so that a report's
     title and blank lines above the header are passed over (0 when there is none)."""
-    for index, line in enumerate(lines[:20]):
+    for index, line in enumerate(lines):
         if sum(1 for field in line.split(delimiter) if field.strip().strip('"')) >= 2:
             return index
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ BY_UPN = "upn"
 BY_NAMES = "names and date of birth"
 
 
+@lru_cache(maxsize=1 << 16)  # the same names come up in the register, the returns and the allocations
 def name_key(name: object) -> str:
     """'Zoë Smith-Jones' and 'zoe smith jones' give the same key: letters only, no accents."""
     text = unicodedata.normalize("NFKD", str(name or "")).casefold()
