@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import holidays
 import numpy as np
 import pandas as pd
 
@@ -36,9 +35,14 @@ class SchoolCalendar:
         a bank holiday in England, less whole-school closures (``#``) and, inside the span of the
         attendance extract, days on which no pupil has any mark (holidays the export leaves out)."""
         index = pd.date_range(start, end, freq="D")
-        bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=range(start.year, end.year + 1))
         weekday = index.day_of_week < 5
-        not_holiday = ~index.isin(pd.DatetimeIndex(list(bank_holidays)))
+        given = None
+        if explicit is not None and len(explicit):
+            given = explicit.set_index("date")[["am_open", "pm_open"]].astype(bool)
+            given = given[~given.index.duplicated(keep="last")]
+        # Bank holidays matter only on weekdays calendar.csv does not cover.
+        uncovered = weekday & ~index.isin(given.index if given is not None else [])
+        not_holiday = ~index.isin(_bank_holidays(start, end)) if uncovered.any() else True
         derived = pd.DataFrame({"am_open": weekday & not_holiday, "pm_open": weekday & not_holiday}, index=index)
 
         notes = ["weekdays that are not bank holidays in England"]
@@ -54,9 +58,7 @@ class SchoolCalendar:
             derived.loc[unmarked, ["am_open", "pm_open"]] = False
             notes.append("less whole-school closures (#) and days with no marks in the register")
 
-        if explicit is not None and len(explicit):
-            given = explicit.set_index("date")[["am_open", "pm_open"]].astype(bool)
-            given = given[~given.index.duplicated(keep="last")]
+        if given is not None:
             covered = index.isin(given.index)
             days = derived.copy()
             days.loc[covered] = given.reindex(index[covered]).to_numpy()
@@ -177,6 +179,15 @@ class SchoolCalendar:
     def _position(self, dates: pd.Series) -> np.ndarray:
         offsets = (pd.to_datetime(dates) - self.start).dt.days.to_numpy()
         return np.clip(offsets, 0, len(self.days) - 1)
+
+
+def _bank_holidays(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
+    """England's bank holidays from ``start``'s year to ``end``'s (the ``holidays`` library, imported
+    only when needed: it loads every country's calendar, a quarter of a second)."""
+    import holidays
+
+    found = holidays.country_holidays("GB", subdiv="ENG", years=range(start.year, end.year + 1))
+    return pd.DatetimeIndex(list(found))
 
 
 def _whole_school_closures(attendance: pd.DataFrame) -> pd.DataFrame:

@@ -50,6 +50,22 @@ def test_explicit_calendar_wins_where_it_covers():
     assert calendar.source.startswith("calendar.csv for 06/01/2025")
 
 
+def test_bank_holidays_still_close_weekdays_the_explicit_calendar_leaves_out():
+    # calendar.csv covers the last week of autumn term only; Christmas and Boxing Day are after it.
+    explicit = pd.DataFrame({"date": pd.bdate_range("2024-12-16", "2024-12-20")})
+    explicit["am_open"] = explicit["pm_open"] = True
+    calendar = SchoolCalendar.build(dt.date(2024, 12, 16), dt.date(2024, 12, 31), explicit=explicit)
+    assert [calendar.is_school_day(dt.date(2024, 12, d)) for d in (20, 24, 25, 26, 27)] == [True, True, False, False, True]
+
+
+def test_open_session_numbers_agree_with_open_sessions():
+    calendar = SchoolCalendar.build(dt.date(2024, 12, 20), dt.date(2025, 1, 3))
+    sessions = calendar.open_sessions()
+    assert list(calendar.open_session_numbers(sessions["date"], sessions["session"])) == list(sessions["session_seq"])
+    closed = pd.Series(pd.to_datetime(["2024-12-25", "2024-12-21", "2025-02-03"]))
+    assert list(calendar.open_session_numbers(closed, pd.Series(["AM", "PM", "AM"]))) == [-1, -1, -1]
+
+
 def test_add_school_days_crosses_a_weekend():
     calendar = SchoolCalendar.build(dt.date(2025, 1, 6), dt.date(2025, 1, 31))
     assert calendar.add_school_days(dt.date(2025, 1, 9), 5) == dt.date(2025, 1, 16)
