@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from auditor.errors import PackError
 from auditor.models import (
@@ -560,10 +560,34 @@ def _describe(error: dict) -> str:
     return f"{where}: {message}" if where else message
 
 
+@cache
+def _rows_adapter(model: type) -> TypeAdapter:
+    return TypeAdapter(list[model])
+
+
 def _validate_rows(frame: pd.DataFrame, spec: FileSpec, original: dict[str, str]) -> tuple[pd.DataFrame, list]:
-    accepted, bad = [], []
     columns = spec_columns(frame, spec)
-    for line, record in zip(frame["line"], frame[columns].to_dict("records")):
+    records = frame[columns].to_dict("records")
+    adapter = _rows_adapter(spec.model)
+    try:  # the usual case, every row valid: one call into pydantic-core for the whole file
+        rows = adapter.dump_python(adapter.validate_python(records), mode="python")
+    except ValidationError:
+        return _validate_each_row(frame["line"], records, spec, original)
+    result = pd.DataFrame(rows, columns=spec.columns)
+    result.insert(0, "line", frame["line"].astype("int64").to_numpy())
+    return _with_dates(result, spec), []
+
+
+def _with_dates(result: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
+    for column in spec.date_columns:
+        result[column] = pd.to_datetime(result[column]).astype("datetime64[ns]")
+    return result
+
+
+def _validate_each_row(lines: pd.Series, records: list[dict], spec: FileSpec, original: dict[str, str]) -> tuple[pd.DataFrame, list]:
+    """Row by row, so that each rejected row is reported with its line, column and reason."""
+    accepted, bad = [], []
+    for line, record in zip(lines, records):
         try:
             row = spec.model.model_validate(record)
         except ValidationError as err:
@@ -572,10 +596,7 @@ def _validate_rows(frame: pd.DataFrame, spec: FileSpec, original: dict[str, str]
             bad.append((line, "; ".join(_describe(e) for e in err.errors()), column))
             continue
         accepted.append({"line": int(line), **row.model_dump(mode="python")})
-    result = pd.DataFrame(accepted, columns=["line", *spec.columns])
-    for column in spec.date_columns:
-        result[column] = pd.to_datetime(result[column]).astype("datetime64[ns]")
-    return result, bad
+    return _with_dates(pd.DataFrame(accepted, columns=["line", *spec.columns]), spec), bad
 
 
 # ---- attendance: layouts -----------------------------------------------------------------------
