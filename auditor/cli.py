@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -104,7 +105,7 @@ def inspect_command(
     """Inspect a pack and write the findings and the report."""
     chosen_formats = _formats(formats)
     try:
-        result = run_inspection(pack, as_of=_as_of(as_of), policy=policy)
+        result = run_inspection(pack, as_of=_as_of(as_of), policy=policy, processes=os.cpu_count() or 1)
         if previous is not None:
             result = compare(result, *load_previous(previous))
     except PackError as err:

@@ -29,9 +29,12 @@ from auditor.rules import SEVERITY_ORDER, Case, Rule, load_rules
 from auditor.text import render
 
 
-def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | None = None) -> Inspection:
+def inspect(
+    pack_path: str | Path, as_of: dt.date | None = None, policy: str | None = None, processes: int = 1
+) -> Inspection:
     """Inspect the pack at ``pack_path`` as at ``as_of`` (default: the pack's inspection date)
-    under ``policy`` (default: the pack's). Raises ``PackError`` when the pack cannot be read."""
+    under ``policy`` (default: the pack's), deriving facts in ``processes`` processes. Raises
+    ``PackError`` when the pack cannot be read."""
     from auditor import __version__
 
     pack = load_pack(pack_path)
@@ -59,7 +62,7 @@ def inspect(pack_path: str | Path, as_of: dt.date | None = None, policy: str | N
         if not missing:
             checked.append(rule)
 
-    facts = build_facts({rule.fact for rule in checked} | FACT_KINDS, context)
+    facts = build_facts({rule.fact for rule in checked} | FACT_KINDS, context, processes)
     matches = engine.evaluate(checked, facts, thresholds)
     attendance = pack.tables.get("attendance")
     extractor = RegisterExtractor(attendance, context.calendar, as_of) if attendance is not None else None

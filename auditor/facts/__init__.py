@@ -8,6 +8,7 @@ every fact has a unique ``id`` and its ``kind``. Values are JSON: dates as ISO s
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -84,12 +85,60 @@ def fact_kind(kind: str) -> Callable[[FactBuilder], FactBuilder]:
     return register
 
 
-def build_facts(kinds: set[str], context: Context) -> dict[str, list[dict[str, Any]]]:
+def build_facts(kinds: set[str], context: Context, processes: int = 1) -> dict[str, list[dict[str, Any]]]:
+    """The facts of each kind. With ``processes`` > 1 (and where processes can be forked), that
+    many processes share the builders, each taking the next kind not yet taken."""
     _register_builders()
     unknown = kinds - set(BUILDERS)
     if unknown:
         raise KeyError(f"no fact builder for: {', '.join(sorted(unknown))}")
-    return {kind: BUILDERS[kind](context) for kind in sorted(kinds)}
+    ordered = sorted(kinds)
+    if processes < 2 or len(ordered) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return {kind: BUILDERS[kind](context) for kind in ordered}
+    return _build_in_processes(ordered, context, processes)
+
+
+def _build_in_processes(kinds: list[str], context: Context, processes: int) -> dict[str, list[dict[str, Any]]]:
+    """Forked helpers share the loaded pack with this process (copy on write) and send back only
+    their facts. The shared frames are made first, so that no process makes them again."""
+    if context.table("attendance") is not None:
+        context.marks  # noqa: B018 (cached for the helpers)
+    context.matched_returns  # noqa: B018
+    fork = multiprocessing.get_context("fork")
+    taken = fork.Value("i", 0)
+    helpers = []
+    for _ in range(processes - 1):
+        receiver, sender = fork.Pipe(duplex=False)
+        helper = fork.Process(target=_helper, args=(kinds, context, taken, sender), daemon=True)
+        helper.start()
+        sender.close()
+        helpers.append((helper, receiver))
+    facts = _take_turns(kinds, context, taken)
+    for helper, receiver in helpers:
+        theirs = receiver.recv()
+        helper.join()
+        if isinstance(theirs, BaseException):
+            raise theirs
+        facts.update(theirs)
+    return {kind: facts[kind] for kind in kinds}
+
+
+def _take_turns(kinds: list[str], context: Context, taken: Any) -> dict[str, list[dict[str, Any]]]:
+    built = {}
+    while True:
+        with taken.get_lock():
+            index = taken.value
+            taken.value += 1
+        if index >= len(kinds):
+            return built
+        built[kinds[index]] = BUILDERS[kinds[index]](context)
+
+
+def _helper(kinds: list[str], context: Context, taken: Any, sender: Any) -> None:
+    try:
+        sender.send(_take_turns(kinds, context, taken))
+    except BaseException as err:  # handed to the parent, which raises it
+        sender.send(err)
 
 
 def to_records(frame: pd.DataFrame, kind: str) -> list[dict[str, Any]]:
