@@ -567,7 +567,8 @@ def _rows_adapter(model: type) -> TypeAdapter:
 
 def _validate_rows(frame: pd.DataFrame, spec: FileSpec, original: dict[str, str]) -> tuple[pd.DataFrame, list]:
     columns = spec_columns(frame, spec)
-    records = frame[columns].to_dict("records")
+    # Records from lists of cells: to_dict("records") boxes every cell of Arrow-backed text.
+    records = [dict(zip(columns, cells)) for cells in zip(*(frame[c].tolist() for c in columns))]
     adapter = _rows_adapter(spec.model)
     try:  # the usual case, every row valid: one call into pydantic-core for the whole file
         rows = adapter.dump_python(adapter.validate_python(records), mode="python")
