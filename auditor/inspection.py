@@ -62,11 +62,18 @@ def inspect(
         if not missing:
             checked.append(rule)
 
-    facts = build_facts({rule.fact for rule in checked} | FACT_KINDS, context, processes)
-    matches = engine.evaluate(checked, facts, thresholds)
     attendance = pack.tables.get("attendance")
     extractor = RegisterExtractor(attendance, context.calendar, as_of) if attendance is not None else None
-    findings = [_finding(m.rule, m.case, m.fact, thresholds, pack, extractor) for m in matches]
+
+    def judge(kind: str, facts: list[dict]) -> tuple[list[Finding], list[dict]]:
+        """The findings on one kind of fact, and the facts themselves if indicators need them."""
+        matches = engine.evaluate([rule for rule in checked if rule.fact == kind], {kind: facts}, thresholds)
+        findings = [_finding(m.rule, m.case, m.fact, thresholds, pack, extractor) for m in matches]
+        return findings, facts if kind in FACT_KINDS else []
+
+    judged = build_facts({rule.fact for rule in checked} | FACT_KINDS, context, processes, then=judge)
+    findings = [finding for kind_findings, _ in judged.values() for finding in kind_findings]
+    facts = {kind: kind_facts for kind, (_, kind_facts) in judged.items()}
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.rule, f.pupil or "", f.id))
     for status in statuses:
         status.findings = sum(1 for f in findings if f.rule == status.code)

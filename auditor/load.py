@@ -272,12 +272,23 @@ def read_cells(data: bytes, name: str, sheet: str | None = None) -> Cells:
     if file_name.lower().endswith(".parquet") or data[:4] == b"PAR1":
         return _read_parquet(data, name)
     text, encoding = decode(data)
-    first = _header_line(text.split("\n", 20)[:20], _delimiter(text))
-    body = text.split("\n", first)[first] if first else text
+    top = _first_lines(text, 20)
+    first = _header_line(top, _delimiter(text))
+    body = text[sum(len(line) + 1 for line in top[:first]) :] if first else text
     frame, skipped = _read_csv(body, name)
     frame.insert(0, "line", _line_numbers(len(frame), skipped) + first)
     skipped = {line + first: reason for line, reason in skipped.items()}
     return Cells(frame, skipped, encoding)
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """The first ``count`` lines, without copying the rest of a large file."""
+    end = -1
+    for _ in range(count):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text.split("\n")
+    return text[:end].split("\n")
 
 
 def _header_line(lines: list[str], delimiter: str) -> int:
@@ -294,7 +305,7 @@ _SKIPPED = re.compile(r"Skipping line (\d+): (.+)")
 
 def _delimiter(text: str) -> str:
     """Comma, unless the header line has none and has tabs or semicolons instead."""
-    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    header = _first_lines(text.lstrip("\ufeff"), 1)[0]
     if "," in header:
         return ","
     for candidate in ("\t", ";", "|"):
@@ -307,7 +318,7 @@ def _read_csv(text: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
     """Every cell as text; rows with too many fields are skipped and reported, not fatal."""
     if not text.strip():
         raise PackError(name, "file is empty (no header row)")
-    if not text.split("\n", 1)[0].strip():
+    if not _first_lines(text, 1)[0].strip():
         raise PackError(name, "has no header row (a line naming the columns) above the data")
     fast = _read_well_formed_csv(text)
     if fast is not None:
@@ -348,7 +359,7 @@ def _read_well_formed_csv(text: str) -> pd.DataFrame | None:
     import pyarrow.csv as pacsv
 
     delimiter = _delimiter(text)
-    width = len(next(csv.reader([text.lstrip("\ufeff").split("\n", 1)[0]], delimiter=delimiter)))
+    width = len(next(csv.reader(_first_lines(text.lstrip("\ufeff"), 1), delimiter=delimiter)))
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     odd: list[object] = []
     try:
@@ -711,13 +722,16 @@ def _validate_attendance(frame: pd.DataFrame, original: dict[str, str]) -> tuple
 
     reason = pd.Series(None, index=frame.index, dtype=object)
     where = pd.Series(None, index=frame.index, dtype=object)
+    failed = np.zeros(len(frame), dtype=bool)
 
     def fail(mask: pd.Series, message, column: str) -> None:
         """Give the rows of ``mask`` not yet failed the reason ``message(rows)``."""
         nonlocal reason, where
-        new = reason.isna() & mask
+        new = ~failed & mask.to_numpy(dtype=bool)
         if not new.any():
             return
+        failed[new] = True
+        new = pd.Series(new, index=frame.index)
         reason = reason.mask(new, message(new) if callable(message) else message)
         where = where.mask(new, cell if cell is not None and column != "upn" else original.get(column, column))
 
@@ -727,7 +741,7 @@ def _validate_attendance(frame: pd.DataFrame, original: dict[str, str]) -> tuple
     fail(code.eq(""), "no attendance code", "code")
     fail(~code.isin(regs.all_codes), lambda rows: "code '" + frame.loc[rows, "code"].astype("str") + "' is not an attendance code", "code")
 
-    ok = reason.isna()
+    ok = pd.Series(~failed, index=frame.index)
     repeated = pd.DataFrame({"upn": upn[ok], "date": date[ok], "session": session[ok]}).duplicated(keep="first")
     if repeated.any():  # rare: find each repeated mark's first line only then
         first_line = frame.loc[ok, "line"].groupby([upn[ok], date[ok], session[ok]]).transform("first")
@@ -738,7 +752,7 @@ def _validate_attendance(frame: pd.DataFrame, original: dict[str, str]) -> tuple
             + ")",
             "code",
         )
-        ok = reason.isna()
+        ok = pd.Series(~failed, index=frame.index)
 
     era = regs.era_ids(date[ok])
     accepted = pd.DataFrame(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 import pandas as pd
 
@@ -23,6 +24,7 @@ _EXCEL_SERIAL = re.compile(r"^([1-9]\d{4})(?:\.0+)?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
+@lru_cache(maxsize=65536)  # a register repeats its admission dates and a list its dates of birth
 def parse_date(text: object) -> dt.date:
     """An ISO (2025-03-14) or English (14/03/2025) date, or a spreadsheet date serial (45537);
     never month-first."""

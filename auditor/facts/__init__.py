@@ -85,22 +85,27 @@ def fact_kind(kind: str) -> Callable[[FactBuilder], FactBuilder]:
     return register
 
 
-def build_facts(kinds: set[str], context: Context, processes: int = 1) -> dict[str, list[dict[str, Any]]]:
-    """The facts of each kind. With ``processes`` > 1 (and where processes can be forked), that
-    many processes share the builders, each taking the next kind not yet taken."""
+def build_facts(
+    kinds: set[str], context: Context, processes: int = 1, then: Callable[[str, list[dict[str, Any]]], Any] | None = None
+) -> dict[str, Any]:
+    """The facts of each kind, or, given ``then``, ``then(kind, facts)`` for each kind. With
+    ``processes`` > 1 (and where processes can be forked), that many processes share the kinds,
+    each taking the next kind not yet taken, and ``then`` runs where its facts were built, so
+    that the work on them is shared too and only its result is sent back."""
     _register_builders()
     unknown = kinds - set(BUILDERS)
     if unknown:
         raise KeyError(f"no fact builder for: {', '.join(sorted(unknown))}")
     ordered = sorted(kinds)
+    then = then or (lambda kind, facts: facts)
     if processes < 2 or len(ordered) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return {kind: BUILDERS[kind](context) for kind in ordered}
-    return _build_in_processes(ordered, context, processes)
+        return {kind: then(kind, BUILDERS[kind](context)) for kind in ordered}
+    return _build_in_processes(ordered, context, processes, then)
 
 
-def _build_in_processes(kinds: list[str], context: Context, processes: int) -> dict[str, list[dict[str, Any]]]:
-    """Forked helpers share the loaded pack with this process (copy on write) and send back only
-    their facts. The shared frames are made first, so that no process makes them again."""
+def _build_in_processes(kinds: list[str], context: Context, processes: int, then: Callable) -> dict[str, Any]:
+    """Forked helpers share the loaded pack with this process (copy on write). The shared frames
+    are made first, so that no process makes them again."""
     if context.table("attendance") is not None:
         context.marks  # noqa: B018 (cached for the helpers)
     context.matched_returns  # noqa: B018
@@ -109,34 +114,37 @@ def _build_in_processes(kinds: list[str], context: Context, processes: int) -> d
     helpers = []
     for _ in range(processes - 1):
         receiver, sender = fork.Pipe(duplex=False)
-        helper = fork.Process(target=_helper, args=(kinds, context, taken, sender), daemon=True)
+        helper = fork.Process(target=_helper, args=(kinds, context, then, taken, sender), daemon=True)
         helper.start()
         sender.close()
         helpers.append((helper, receiver))
-    facts = _take_turns(kinds, context, taken)
+    results = _take_turns(kinds, context, then, taken)
     for helper, receiver in helpers:
-        theirs = receiver.recv()
+        try:
+            theirs = receiver.recv()
+        except EOFError:
+            theirs = RuntimeError(f"a fact-building process ended without a result (exit code {helper.exitcode})")
         helper.join()
         if isinstance(theirs, BaseException):
             raise theirs
-        facts.update(theirs)
-    return {kind: facts[kind] for kind in kinds}
+        results.update(theirs)
+    return {kind: results[kind] for kind in kinds}
 
 
-def _take_turns(kinds: list[str], context: Context, taken: Any) -> dict[str, list[dict[str, Any]]]:
-    built = {}
+def _take_turns(kinds: list[str], context: Context, then: Callable, taken: Any) -> dict[str, Any]:
+    done = {}
     while True:
         with taken.get_lock():
             index = taken.value
             taken.value += 1
         if index >= len(kinds):
-            return built
-        built[kinds[index]] = BUILDERS[kinds[index]](context)
+            return done
+        done[kinds[index]] = then(kinds[index], BUILDERS[kinds[index]](context))
 
 
-def _helper(kinds: list[str], context: Context, taken: Any, sender: Any) -> None:
+def _helper(kinds: list[str], context: Context, then: Callable, taken: Any, sender: Any) -> None:
     try:
-        sender.send(_take_turns(kinds, context, taken))
+        sender.send(_take_turns(kinds, context, then, taken))
     except BaseException as err:  # handed to the parent, which raises it
         sender.send(err)
 
