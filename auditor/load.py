@@ -7,6 +7,7 @@ encodings, dates, column mappings and code tables; it knows nothing of rules.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -275,7 +276,10 @@ def read_cells(data: bytes, name: str, sheet: str | None = None) -> Cells:
     top = _first_lines(text, 20)
     first = _header_line(top, _delimiter(text))
     body = text[sum(len(line) + 1 for line in top[:first]) :] if first else text
-    frame, skipped = _read_csv(body, name)
+    # The body as UTF-8 bytes for pyarrow: the file's own bytes when they are that already.
+    same_bytes = encoding == "utf-8" and not first
+    encoded = data.removeprefix(codecs.BOM_UTF8) if same_bytes else body.lstrip("\ufeff").encode("utf-8")
+    frame, skipped = _read_csv(body, name, encoded)
     frame.insert(0, "line", _line_numbers(len(frame), skipped) + first)
     skipped = {line + first: reason for line, reason in skipped.items()}
     return Cells(frame, skipped, encoding)
@@ -314,13 +318,14 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def _read_csv(text: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
-    """Every cell as text; rows with too many fields are skipped and reported, not fatal."""
-    if not text.strip():
+def _read_csv(text: str, name: str, encoded: bytes) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Every cell as text (``encoded``: the same text as UTF-8); rows with too many fields are
+    skipped and reported, not fatal."""
+    if not text or text.isspace():
         raise PackError(name, "file is empty (no header row)")
     if not _first_lines(text, 1)[0].strip():
         raise PackError(name, "has no header row (a line naming the columns) above the data")
-    fast = _read_well_formed_csv(text)
+    fast = _read_well_formed_csv(text, encoded)
     if fast is not None:
         return fast, {}
     with warnings.catch_warnings(record=True) as caught:
@@ -350,7 +355,7 @@ def _read_csv(text: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
     return frame, skipped
 
 
-def _read_well_formed_csv(text: str) -> pd.DataFrame | None:
+def _read_well_formed_csv(text: str, encoded: bytes) -> pd.DataFrame | None:
     """The fast path for a well-formed export (the usual case, and the large one): pyarrow's
     reader, every cell as text. None when any line is not a plain row of the header's width (a
     blank line, a short or long row, a line break inside a quoted cell): the careful reader
@@ -364,7 +369,7 @@ def _read_well_formed_csv(text: str) -> pd.DataFrame | None:
     odd: list[object] = []
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.lstrip("\ufeff").encode("utf-8")),
+            io.BytesIO(encoded),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=lambda row: odd.append(row) or "skip"
