@@ -33,8 +33,8 @@ def inspect(
     pack_path: str | Path, as_of: dt.date | None = None, policy: str | None = None, processes: int = 1
 ) -> Inspection:
     """Inspect the pack at ``pack_path`` as at ``as_of`` (default: the pack's inspection date)
-    under ``policy`` (default: the pack's), deriving facts in ``processes`` processes. Raises
-    ``PackError`` when the pack cannot be read."""
+    under ``policy`` (default: the pack's), deriving and judging the facts in ``processes``
+    processes. Raises ``PackError`` when the pack cannot be read."""
     from auditor import __version__
 
     pack = load_pack(pack_path)

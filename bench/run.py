@@ -8,8 +8,8 @@
 For each case it prints: rows read; the floor (pandas with the pyarrow engine merely reading the
 same CSV files); the whole-process time of `register-audit inspect` (the median of 5 runs) or
 `inspect-la` (one run); their ratio; facts per second through durable-rules; peak resident memory
-of the process tree; and, for the authority, whether the inspection found exactly the breaches the generator planted. Packs are
-generated once into bench/.cache (git-ignored) and reused.
+of the process tree; and, for the authority, whether the inspection found exactly the breaches the
+generator planted. Packs are generated once into bench/.cache (git-ignored) and reused.
 """
 
 from __future__ import annotations
