@@ -33,3 +33,11 @@ Feature: A match made other than by UPN says so
       Given the local authority received a deletion return with no UPN naming "Zoe Smith-Jones" born 15/05/2016 on 10/01/2025
       When the registers are inspected on 24/01/2025
       Then an amber finding DQ008 is raised saying "partly matches 1 pupil"
+
+  Rule: Without the local authority's lists there is nothing to match, and the rule is not checked
+
+    Scenario: No list of returns and no list of allocations in the pack
+      Given the pack holds no list of returns
+      And the pack holds no list of allocations
+      When the registers are inspected on 24/01/2025
+      Then rule DQ008 is reported as not checked because "no la_returns.csv or allocations.csv in the pack"
