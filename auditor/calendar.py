@@ -4,7 +4,10 @@ goes through here: thresholds in the regulations are school days, never calendar
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -182,12 +185,33 @@ class SchoolCalendar:
 
 
 def _bank_holidays(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
-    """England's bank holidays from ``start``'s year to ``end``'s (the ``holidays`` library, imported
-    only when needed: it loads every country's calendar, a quarter of a second)."""
+    """England's bank holidays from ``start``'s year to ``end``'s, from the ``holidays`` library.
+    Importing it loads every country's calendar (a fifth of a second), so the dates it gives are
+    kept in the user's cache, one file per span of years and library version."""
+    years = range(start.year, end.year + 1)
+    cached = _bank_holiday_cache(years)
+    try:
+        return pd.DatetimeIndex(json.loads(cached.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass
     import holidays
 
-    found = holidays.country_holidays("GB", subdiv="ENG", years=range(start.year, end.year + 1))
-    return pd.DatetimeIndex(list(found))
+    found = [day.isoformat() for day in sorted(holidays.country_holidays("GB", subdiv="ENG", years=years))]
+    try:  # written whole, then renamed, so that a school inspected alongside never reads half a file
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(json.dumps(found), encoding="utf-8")
+        os.replace(partial, cached)
+    except OSError:  # no writable cache: look the dates up again next time
+        pass
+    return pd.DatetimeIndex(found)
+
+
+def _bank_holiday_cache(years: range) -> Path:
+    from importlib.metadata import version
+
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "register-auditor" / f"england-bank-holidays-{years.start}-{years.stop - 1}-holidays-{version('holidays')}.json"
 
 
 def _whole_school_closures(attendance: pd.DataFrame) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from pytest_bdd import given, parsers, then, when
@@ -10,6 +11,14 @@ from pytest_bdd import given, parsers, then, when
 from auditor import inspect
 from auditor.values import parse_date
 from tests.packs import PackBuilder, tokenise_marks, uk
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _a_cache_of_their_own(tmp_path_factory):
+    """The tool caches England's bank holidays in the user's cache folder: the tests (and the
+    commands they run) use a folder of their own."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+
 
 DATE = parsers.parse  # steps read dates as dd/mm/yyyy, the way officers write them
 

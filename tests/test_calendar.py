@@ -1,10 +1,11 @@
 """School-day arithmetic: weekends, bank holidays, closures and holidays never count."""
 
 import datetime as dt
+import sys
 
 import pandas as pd
 
-from auditor.calendar import SchoolCalendar
+from auditor.calendar import SchoolCalendar, _bank_holidays
 
 
 def marks(days, code="/"):
@@ -101,3 +102,21 @@ def test_add_school_days_to_agrees_with_add_school_days():
     for count in (1, 5):
         expected = [pd.Timestamp(calendar.add_school_days(d.date(), count)) for d in days]
         assert list(calendar.add_school_days_to(days, count)) == expected
+
+
+def test_bank_holidays_are_looked_up_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    looked_up = _bank_holidays(dt.date(2023, 1, 1), dt.date(2024, 12, 31))
+    assert pd.Timestamp("2023-05-08") in looked_up  # the coronation bank holiday
+    assert len(list(tmp_path.rglob("england-bank-holidays-2023-2024-*.json"))) == 1
+    monkeypatch.setitem(sys.modules, "holidays", None)  # the library can no longer be imported
+    assert list(_bank_holidays(dt.date(2023, 1, 1), dt.date(2024, 12, 31))) == list(looked_up)
+
+
+def test_a_damaged_cache_is_looked_up_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    expected = _bank_holidays(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    [cached] = tmp_path.rglob("england-bank-holidays-2025-2025-*.json")
+    cached.write_text('["2025-01-0', encoding="utf-8")
+    assert list(_bank_holidays(dt.date(2025, 1, 1), dt.date(2025, 12, 31))) == list(expected)
+    assert len(expected) == 8  # England's eight bank holidays in 2025
