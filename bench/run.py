@@ -4,6 +4,7 @@
     python bench/run.py                      # a 1,500-pupil secondary school and a 100,000-pupil authority
     python bench/run.py --only school        # just the school
     python bench/run.py --authority-pupils 20000   # a smaller authority
+    python bench/run.py --profile 10         # where the time goes in 10 of the authority's schools
 
 For each case it prints: rows read; the floor (pandas with the pyarrow engine merely reading the
 same CSV files); the whole-process time of `register-audit inspect` (the median of 5 runs) or
@@ -152,6 +153,49 @@ def bench_authority(pupils: int, schools: int) -> dict:
     return figures
 
 
+def profile_authority(pupils: int, schools: int, count: int) -> None:
+    """Where an authority's time goes: the first ``count`` of its schools inspected one after
+    another under cProfile, their time split into the phases of an inspection."""
+    import cProfile
+    import pstats
+
+    from auditor import batch, engine, inspection, report
+    from auditor.facts import BUILDERS, _register_builders
+
+    folder = CACHE / f"authority-{pupils}"
+    if not (folder / ".complete").exists():
+        raise SystemExit(f"run the authority benchmark first: {folder} is not there")
+    packs = batch.find_packs(folder)[:count]
+    out = CACHE / "out-profile"
+    batch.inspect_school(packs[0], folder, out, None, None, ("json", "csv", "html"))  # imports, caches
+    profiler = cProfile.Profile()
+    began = time.perf_counter()
+    profiler.enable()
+    for pack in packs:
+        batch.inspect_school(pack, folder, out, None, None, ("json", "csv", "html"))
+    profiler.disable()
+    total = time.perf_counter() - began
+    _register_builders()
+    phases = {
+        "reading and checking the files": [inspection.load_pack],
+        "school calendar": [inspection._context],
+        **{f"facts: {kind}": [builder] for kind, builder in sorted(BUILDERS.items())},
+        "durable-rules": [engine.evaluate],
+        "findings (words, register extracts)": [inspection._finding],
+        "outputs (json, csv, html)": [report.write_outputs],
+    }
+    stats = pstats.Stats(profiler).stats
+    cumulative = {(code[0], code[2]): entry[3] for code, entry in stats.items()}
+    measured = {
+        phase: sum(cumulative.get((f.__code__.co_filename, f.__code__.co_name), 0.0) for f in functions)
+        for phase, functions in phases.items()
+    }
+    profiled = sum(entry[2] for entry in stats.values())
+    print(f"{len(packs)} schools one after another: {total:.1f} s ({profiled:.1f} s as profiled)")
+    for phase, seconds in sorted(measured.items(), key=lambda item: -item[1]):
+        print(f"  {phase:40s} {seconds:6.2f} s {100 * seconds / profiled:5.1f} %")
+
+
 def compile_package() -> None:
     """Byte-compile the package, as pip does when it installs the tool: this machine sets
     PYTHONDONTWRITEBYTECODE, and without this every measured run would compile it again."""
@@ -165,9 +209,13 @@ def main() -> None:
     parser.add_argument("--school-runs", type=int, default=5, help="runs of the school, whose median is reported")
     parser.add_argument("--authority-pupils", type=int, default=100_000)
     parser.add_argument("--schools", type=int, default=100)
+    parser.add_argument("--profile", type=int, metavar="N", help="instead: where the time goes in N of the authority's schools")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     compile_package()
+    if args.profile:
+        profile_authority(args.authority_pupils, args.schools, args.profile)
+        return
     if args.only in (None, "school"):
         bench_school(args.school_pupils, args.school_runs)
     if args.only in (None, "authority"):
