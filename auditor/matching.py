@@ -31,12 +31,13 @@ def match_to_register(records: pd.DataFrame, register: pd.DataFrame) -> pd.DataF
     """For each record (a return, an allocation) the register UPN it is about and how the match
     was made; unmatched records get no UPN. A names match counts only when exactly one pupil in the
     register has those names and date of birth."""
-    known_upns = set(register["upn"])
+    # Looked up in an index: isin on Arrow-backed text makes a scalar of every value sought.
+    known_upns = pd.Index(register["upn"].unique())
     people = register.assign(key=person_keys(register)).drop_duplicates(["key", "upn"])
     unique_people = people[~people["key"].duplicated(keep=False)].set_index("key")["upn"]
 
     upn = records["upn"] if "upn" in records else pd.Series(None, index=records.index, dtype=object)
-    by_upn = upn.where(upn.isin(known_upns))
+    by_upn = upn.where(known_upns.get_indexer(upn) >= 0)
     has_names = records[["surname", "forename", "date_of_birth"]].notna().all(axis=1)
     by_names = person_keys(records).where(has_names).map(unique_people)
     matched = by_upn.fillna(by_names)

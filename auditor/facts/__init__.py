@@ -213,8 +213,9 @@ def join_marks(marks: pd.DataFrame, frame: pd.DataFrame, how: str = "inner") -> 
     marks can join nothing, so they are left out.)"""
     pupils = marks["upn"].dtype
     if isinstance(pupils, pd.CategoricalDtype):
-        frame = frame[frame["upn"].isin(pupils.categories)]
-        frame = frame.assign(upn=pd.Categorical(frame["upn"], dtype=pupils))
+        upn = pd.Categorical(frame["upn"], dtype=pupils)  # code -1: a pupil with no marks
+        known = upn.codes >= 0
+        frame = frame[known].assign(upn=upn[known])
     return marks.merge(frame, on="upn", how=how)
 
 
