@@ -22,6 +22,12 @@ def name_key(name: object) -> str:
     return re.sub(r"[^a-z]", "", text)
 
 
+def found_in(values: pd.Series, known: pd.Index) -> np.ndarray:
+    """Whether each value is in ``known`` (an index of distinct values), by a hash lookup: isin
+    on Arrow-backed text would make a scalar of every value sought."""
+    return known.get_indexer(values) >= 0
+
+
 def person_keys(frame: pd.DataFrame) -> pd.Series:
     dob = pd.to_datetime(frame["date_of_birth"]).dt.strftime("%Y-%m-%d").fillna("")
     return frame["surname"].map(name_key) + "|" + frame["forename"].map(name_key) + "|" + dob
@@ -31,13 +37,12 @@ def match_to_register(records: pd.DataFrame, register: pd.DataFrame) -> pd.DataF
     """For each record (a return, an allocation) the register UPN it is about and how the match
     was made; unmatched records get no UPN. A names match counts only when exactly one pupil in the
     register has those names and date of birth."""
-    # Looked up in an index: isin on Arrow-backed text makes a scalar of every value sought.
     known_upns = pd.Index(register["upn"].unique())
     people = register.assign(key=person_keys(register)).drop_duplicates(["key", "upn"])
     unique_people = people[~people["key"].duplicated(keep=False)].set_index("key")["upn"]
 
     upn = records["upn"] if "upn" in records else pd.Series(None, index=records.index, dtype=object)
-    by_upn = upn.where(known_upns.get_indexer(upn) >= 0)
+    by_upn = upn.where(found_in(upn, known_upns))
     has_names = records[["surname", "forename", "date_of_birth"]].notna().all(axis=1)
     by_names = person_keys(records).where(has_names).map(unique_people)
     matched = by_upn.fillna(by_names)
@@ -107,7 +112,7 @@ def match_candidates(records: pd.DataFrame, register: pd.DataFrame) -> pd.DataFr
 
     exact_count = exact.groupby("rid").size().reindex(rec["rid"], fill_value=0).to_numpy()
     partial_count = partial.groupby("rid").size().reindex(rec["rid"], fill_value=0).to_numpy()
-    known = rec["upn"].isin(set(reg["upn"])).to_numpy()
+    known = found_in(rec["upn"], pd.Index(reg["upn"]))
     own = rec[["rid", "upn", "s", "f", "d"]].merge(reg[["upn", "s", "f", "d"]], on="upn", suffixes=("", "_reg"))
     named = (own[["s", "f", "d"]] != "").all(axis=1)
     differs = named & (own[["s", "f", "d"]].to_numpy() != own[["s_reg", "f_reg", "d_reg"]].to_numpy()).any(axis=1)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from auditor.calendar import SchoolCalendar
 from auditor.load import Pack
-from auditor.matching import match_to_register
+from auditor.matching import found_in, match_to_register
 from auditor.regulations import Regulations
 from auditor.values import YEAR_GROUPS
 
@@ -201,7 +201,7 @@ def with_pupil(context: Context, frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``frame`` about pupils in the admission register, each with the pupil's label
     (from the pupil's latest registration)."""
     register = context.register.drop_duplicates("upn", keep="last").set_index("upn")
-    frame = frame[frame["upn"].isin(register.index)].copy()
+    frame = frame[found_in(frame["upn"], register.index)].copy()
     frame["pupil"] = pupil_label(register.loc[frame["upn"]]).to_numpy()
     return frame
 
