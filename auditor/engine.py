@@ -3,9 +3,10 @@ derived facts against them. The only module that touches durable-rules, and it k
 name: a rule is its code, its fact kind and its conditions.
 
 Facts arrive pre-joined (each carries everything its rules need), so no rule depends on the order
-in which facts are seen. Each case of each rule is its own ruleset and facts are posted as events,
-because durable-rules consumes an event with the first rule that matches it. A rule's facts go to
-its first case in one batch, those it did not hold for to the next case, and so on.
+in which facts are seen. Each rule is a ruleset and its cases are rules of rising ``pri``
+(salience); a rule's facts are posted to it as events, in one batch. durable-rules runs the
+actions of lower ``pri`` first and an event is consumed by the first action run on it, so each
+fact is judged by the first case that holds for it.
 """
 
 from __future__ import annotations
@@ -53,40 +54,47 @@ def compile_condition(node: Any, thresholds: Mapping[str, Any]) -> Any:
 def evaluate(
     rules: Iterable[Rule], facts: Mapping[str, list[dict[str, Any]]], thresholds: Mapping[str, Any]
 ) -> list[Match]:
-    """Every (rule, fact) whose condition holds, with the first of the rule's cases that held."""
+    """Every (rule, fact) whose condition holds, with the first of the rule's cases that held,
+    in the order of the cases and then of the facts."""
+    rules = list(rules)
     host = _BatchHost()
-    fired: list[str] = []
-    plans: list[tuple[Rule, Case, str]] = []
-    definitions = {}
-    for rule in rules:
-        for index, case in enumerate(rule.cases):
-            name = f"{rule.code}.case{index}"
-            condition = compile_condition(case.when, thresholds)
-            definitions[name] = {
-                "holds": {
-                    "all": [{"m": {"$and": [{"kind": rule.fact}, condition]}}],
-                    "run": lambda c: fired.append(c.m["id"]),
-                }
+    fired: list[tuple[int, str]] = []  # (case, fact id) of each action run
+    definitions = {
+        rule.code: {
+            f"case{index}": {
+                "all": [{"m": {"$and": [{"kind": rule.fact}, compile_condition(case.when, thresholds)]}}],
+                "pri": index,
+                "run": _record(fired, index),
             }
-            plans.append((rule, case, name))
+            for index, case in enumerate(rule.cases)
+        }
+        for rule in rules
+    }
     # durable-rules mutates the definitions it registers.
     host.register_rulesets(copy.deepcopy(definitions))
 
     matches: list[Match] = []
-    undecided: dict[str, list[dict[str, Any]]] = {}  # rule code -> facts no earlier case held for
-    for rule, case, ruleset in plans:
+    for rule in rules:
         # durable-rules refuses a batch that repeats an event id: a fact id seen twice (from a
         # register row given twice) is judged once.
-        pending = undecided.setdefault(rule.code, _first_of_each_id(facts.get(rule.fact, [])))
+        pending = _first_of_each_id(facts.get(rule.fact, []))
         if not pending:
             continue
         fired.clear()
-        read = fields_read(case.when) | {"id", "kind"}
-        _post_batch(host, ruleset, [{k: fact[k] for k in read if k in fact} for fact in pending], fired)
-        held = set(fired)
-        matches.extend(Match(rule, case, fact) for fact in pending if fact["id"] in held)
-        undecided[rule.code] = [fact for fact in pending if fact["id"] not in held]
+        read = set().union(*(fields_read(case.when) for case in rule.cases)) | {"id", "kind"}
+        _post_batch(host, rule.code, [{k: fact[k] for k in read if k in fact} for fact in pending], fired)
+        case_of = {fact_id: index for index, fact_id in fired}
+        held = sorted(
+            ((case_of[fact["id"]], position) for position, fact in enumerate(pending) if fact["id"] in case_of)
+        )
+        matches.extend(Match(rule, rule.cases[index], pending[position]) for index, position in held)
     return matches
+
+
+def _record(fired: list[tuple[int, str]], case: int):
+    """The action of a case: note the case and the fact. (An action taking a second argument
+    would be taken by durable-rules as asynchronous, so the case is bound here, not as a default.)"""
+    return lambda c: fired.append((case, c.m["id"]))
 
 
 def fields_read(condition: Any) -> set[str]:

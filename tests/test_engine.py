@@ -57,3 +57,16 @@ def test_each_rule_sees_only_its_own_kind_of_fact():
     assert sorted((m.rule.code, m.fact["id"]) for m in matches) == [
         ("TST001", "thing:0"), ("TST002", "other:0"), ("TST002", "other:1"),
     ]
+
+
+def test_overlapping_cases_judge_each_of_many_facts_by_the_first_that_holds():
+    """All of a rule's cases see one batch: each fact must get the first case that holds, never
+    a later one as well, however many facts the batch holds."""
+    rule = a_rule()
+    rule.cases[1].when = {"$and": [{"$gt": {"days": 0}}, {"$lt": {"days": 40}}]}  # overlaps case 0
+    days = [(n * 7919) % 60 for n in range(3000)]
+    matches = evaluate([rule], facts(*days), {"limit": 20})
+    expected = [("red" if d > 20 else "amber") for d in days if d > 20 or 0 < d < 40]
+    assert sorted(m.case.severity for m in matches) == sorted(expected)
+    assert len({m.fact["id"] for m in matches}) == len(matches)
+    assert [m.case.severity for m in matches] == sorted(expected, key=["red", "amber"].index)
