@@ -19,7 +19,7 @@ import pandas as pd
 
 from auditor.calendar import SchoolCalendar
 from auditor.load import Pack
-from auditor.matching import found_in, match_to_register
+from auditor.matching import match_to_register
 from auditor.regulations import Regulations
 from auditor.values import YEAR_GROUPS
 
@@ -71,6 +71,12 @@ class Context:
     @property
     def register(self) -> pd.DataFrame:
         return self.pack.tables["admission_register"]
+
+    @cached_property
+    def pupil_names(self) -> pd.Series:
+        """Register UPN -> "Surname, Forename", from the pupil's latest registration."""
+        register = self.register.sort_values("admission_date", kind="stable")
+        return pupil_label(register).groupby(register["upn"].to_numpy()).last()
 
 
 FactBuilder = Callable[[Context], list[dict[str, Any]]]
@@ -200,9 +206,10 @@ def pupil_label(frame: pd.DataFrame) -> pd.Series:
 def with_pupil(context: Context, frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``frame`` about pupils in the admission register, each with the pupil's label
     (from the pupil's latest registration)."""
-    register = context.register.drop_duplicates("upn", keep="last").set_index("upn")
-    frame = frame[found_in(frame["upn"], register.index)].copy()
-    frame["pupil"] = pupil_label(register.loc[frame["upn"]]).to_numpy()
+    names = context.pupil_names
+    position = names.index.get_indexer(frame["upn"])  # -1: not in the register
+    frame = frame[position >= 0].copy()
+    frame["pupil"] = names.to_numpy()[position[position >= 0]]
     return frame
 
 

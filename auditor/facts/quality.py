@@ -16,12 +16,6 @@ from auditor.values import upn_check_letter, upn_problems
 _FAR_FUTURE = pd.Timestamp("2262-01-01")
 
 
-def _names(context: Context) -> pd.Series:
-    """Register UPN -> "Surname, Forename" (the latest registration's names)."""
-    register = context.register.sort_values("admission_date")
-    return pupil_label(register).groupby(register["upn"].to_numpy()).last()
-
-
 @fact_kind("upn")
 def upn_facts(context: Context) -> list[dict[str, Any]]:
     """One fact per distinct UPN in the admission register: whether it is well formed and its
@@ -122,7 +116,7 @@ def marks_off_roll(context: Context) -> list[dict[str, Any]]:
         }
     ).reset_index()
     out["marks"] = out[["marks_before_admission", "marks_after_deletion", "marks_not_on_register"]].sum(axis=1)
-    out["pupil"] = out["upn"].map(_names(context))
+    out["pupil"] = out["upn"].map(context.pupil_names)
     out["id"] = fact_ids("marks_off_roll", out["upn"])
     return to_records(out, "marks_off_roll")
 
@@ -177,7 +171,7 @@ def unmarked_sessions(context: Context) -> list[dict[str, Any]]:
         {
             "id": "unmarked_sessions:" + short["line"].astype(str),
             "upn": short["upn"],
-            "pupil": short["upn"].map(_names(context)),
+            "pupil": short["upn"].map(context.pupil_names),
             "sessions_unmarked": short["unmarked"],
             "sessions_expected": short["expected"],
             "first_date": missing["min"].reindex(short.index),
@@ -215,7 +209,7 @@ def codes_out_of_era(context: Context) -> list[dict[str, Any]]:
             "last_date": grouped["max"].max(),
         }
     ).reset_index()
-    out["pupil"] = out["upn"].map(_names(context))
+    out["pupil"] = out["upn"].map(context.pupil_names)
     out["id"] = fact_ids("code_out_of_era", out["upn"])
     return to_records(out, "code_out_of_era")
 
