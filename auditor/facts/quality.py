@@ -220,30 +220,32 @@ _SOURCES = {"la_returns": "received_date", "allocations": "allocated_on"}
 @fact_kind("list_match")
 def list_matches(context: Context) -> list[dict[str, Any]]:
     """One fact per LA return and per allocation: how sure its match to the register is, with
-    the candidates it could be (``matching.match_candidates``)."""
+    the candidates it could be (``matching.match_candidates``, for both lists in one call)."""
+    lists = {source: context.table(source) for source in _SOURCES}
+    lists = {source: records for source, records in lists.items() if records is not None and not records.empty}
+    if not lists:
+        return []
+    people = ["upn", "surname", "forename", "date_of_birth"]
+    records = pd.concat([frame.reindex(columns=people) for frame in lists.values()], keys=list(lists))
+    found = match_candidates(records, context.register)
     frames = []
-    for source, dated in _SOURCES.items():
-        records = context.table(source)
-        if records is None or records.empty:
-            continue
-        found = match_candidates(records, context.register)
-        names = records["surname"].fillna("").str.strip() + ", " + records["forename"].fillna("").str.strip()
+    for source, listed in lists.items():
+        match = found.loc[source]
+        names = listed["surname"].fillna("").str.strip() + ", " + listed["forename"].fillna("").str.strip()
         frames.append(
             pd.DataFrame(
                 {
-                    "id": f"list_match:{source}:" + records["line"].astype(str),
+                    "id": f"list_match:{source}:" + listed["line"].astype(str),
                     "source": source,
-                    "line": records["line"],
-                    "upn": records["upn"].fillna(found["matched_upn"]),
+                    "line": listed["line"],
+                    "upn": listed["upn"].fillna(match["matched_upn"]),
                     "pupil": names.where(names.str.strip(", ").ne(""), None),
-                    "given_upn": records["upn"],
-                    "date_of_birth": records["date_of_birth"],
-                    "record_type": records["return_type"].map(lambda v: getattr(v, "value", v)) if "return_type" in records else "allocation",
-                    "record_date": records[dated],
-                    **{k: found[k] for k in ("match", "matched_upn", "candidates", "candidate_count")},
+                    "given_upn": listed["upn"],
+                    "date_of_birth": listed["date_of_birth"],
+                    "record_type": listed["return_type"].map(lambda v: getattr(v, "value", v)) if "return_type" in listed else "allocation",
+                    "record_date": listed[_SOURCES[source]],
+                    **{k: match[k] for k in ("match", "matched_upn", "candidates", "candidate_count")},
                 }
             )
         )
-    if not frames:
-        return []
     return to_records(pd.concat(frames, ignore_index=True), "list_match")
