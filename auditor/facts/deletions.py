@@ -49,15 +49,16 @@ def deletion_facts(context: Context) -> list[dict[str, Any]]:
     deleted["ground_kind"] = [g.tags[0] if g and g.tags else "other" for g in grounds]
 
     if context.table("attendance") is not None:
-        deleted = deleted.join(absence_before_deletion(context, deleted))
+        marks = _marks_of(context, deleted)
+        deleted = deleted.join(absence_before_deletion(context, deleted, marks))
         # Joint enquiries with the local authority: a return about the pupil's absence (or
         # non-arrival) received during the absence and before the deletion.
         deleted["enquiry_from"] = deleted["absence_before_start"].fillna(deleted["admission_date"])
         enquiries = returns_about(context, deleted, ("absence", "no_show"), since="enquiry_from", before="deletion_date")
         deleted["la_enquiry_returns"] = enquiries["count"]
         deleted["first_enquiry_return_date"] = enquiries["first_date"]
-        deleted = deleted.join(marks_after_deletion(context, deleted))
-        deleted = deleted.join(leave_before_deletion(context, deleted))
+        deleted = deleted.join(marks_after_deletion(context, deleted, marks))
+        deleted = deleted.join(leave_before_deletion(context, deleted, marks))
         deleted["leave_from"] = deleted["leave_started_on"].fillna(deleted["admission_date"])
         leave_enquiries = returns_about(context, deleted, ("absence", "no_show"), since="leave_from", before="deletion_date")
         deleted["leave_la_returns"] = leave_enquiries["count"]
@@ -136,11 +137,15 @@ def _ground_text(ground, text: str | None) -> str:
     return f"ground '{text}', which is not a deletion ground in the regulations"
 
 
-def absence_before_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataFrame:
+def _marks_of(context: Context, deleted: pd.DataFrame) -> pd.DataFrame:
+    """The marks of each deleted pupil, with the deletion (``deleted``'s index) and its date."""
+    subjects = deleted[["upn", "deletion_date"]].rename_axis("deletion").reset_index()
+    return join_marks(context.marks.drop(columns="line"), subjects)
+
+
+def absence_before_deletion(context: Context, deleted: pd.DataFrame, marks: pd.DataFrame) -> pd.DataFrame:
     """The unbroken run of lost-pupil codes (those of the era of each mark's date) that ends at
     the pupil's last mark up to the deletion day, and the mark that broke it."""
-    subjects = deleted[["upn", "deletion_date"]].rename_axis("deletion").reset_index()
-    marks = join_marks(context.marks.drop(columns="line"), subjects)
     marks = marks[marks["date"] <= marks["deletion_date"]].sort_values(["deletion", "session_seq"], ignore_index=True)
     qualifies = context.regulations.has_code_of(marks, "lost_pupil_codes")
     next_seq = marks.groupby("deletion")["session_seq"].shift(-1)
@@ -183,21 +188,21 @@ ATTENDING = ("present", "approved_activity")
 POSSIBLE = ("present", "approved_activity", "authorised", "unauthorised")
 
 
-def marks_after_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataFrame:
+def marks_after_deletion(context: Context, deleted: pd.DataFrame, marks: pd.DataFrame) -> pd.DataFrame:
     """Marks the register holds for the pupil after the deletion, until any later re-admission
     of the same UPN: attendance (present or approved activity) on or after the deletion day, and
     marks of possible sessions on the days after it."""
     subjects = deleted[["upn", "deletion_date"]].rename_axis("deletion").reset_index()
     later = subjects.merge(context.register[["upn", "admission_date"]], on="upn")
     later = later[later["admission_date"] > later["deletion_date"]].groupby("deletion")["admission_date"].min()
-    subjects["readmitted_on"] = pd.to_datetime(later.reindex(subjects["deletion"]).to_numpy())
-    marks = join_marks(context.marks.drop(columns="line"), subjects)
+    readmitted = pd.to_datetime(later.reindex(deleted.index))
+    marks = marks.assign(readmitted_on=readmitted.reindex(marks["deletion"]).to_numpy())
     before_readmission = marks["readmitted_on"].isna() | (marks["date"] < marks["readmitted_on"])
     attended = marks[before_readmission & (marks["date"] >= marks["deletion_date"]) & marks["category"].isin(ATTENDING)]
     after = marks[before_readmission & (marks["date"] > marks["deletion_date"]) & marks["category"].isin(POSSIBLE)]
     result = pd.DataFrame(
         {
-            "readmitted_on": subjects.set_index("deletion")["readmitted_on"],
+            "readmitted_on": readmitted,
             "attended_on_or_after_deletion": attended.groupby("deletion").size(),
             "first_attendance_on_or_after_deletion": attended.groupby("deletion")["date"].min(),
             "marks_after_deletion": after.groupby("deletion").size(),
@@ -212,12 +217,10 @@ def marks_after_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataFram
     return result
 
 
-def leave_before_deletion(context: Context, deleted: pd.DataFrame) -> pd.DataFrame:
+def leave_before_deletion(context: Context, deleted: pd.DataFrame, marks: pd.DataFrame) -> pd.DataFrame:
     """The last leave of absence (codes of the era of each mark) up to the deletion, and what
     followed it: the school days without attendance from the leave's end to the first attendance
     or the deletion, and any illness recorded in between."""
-    subjects = deleted[["upn", "deletion_date"]].rename_axis("deletion").reset_index()
-    marks = join_marks(context.marks.drop(columns="line"), subjects)
     marks = marks[marks["date"] <= marks["deletion_date"]]
     leave = context.regulations.has_code_of(marks, "leave_of_absence_codes")
     last_leave = marks[leave].groupby("deletion")["session_seq"].max()
