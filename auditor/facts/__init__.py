@@ -167,14 +167,21 @@ def to_records(frame: pd.DataFrame, kind: str) -> list[dict[str, Any]]:
 
 
 def _json_values(column: pd.Series) -> list[Any]:
+    """A column as Python values (None where missing), without a Python step per value."""
     missing = column.isna().to_numpy()
     if pd.api.types.is_datetime64_any_dtype(column):
         values = column.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     elif pd.api.types.is_float_dtype(column):
-        values = np.array([int(v) if v.is_integer() else v for v in column.fillna(0).tolist()], dtype=object)
-    else:
+        numbers = column.fillna(0).to_numpy()
+        whole = np.mod(numbers, 1) == 0
+        values = numbers.astype(object)  # Python floats
+        values[whole] = numbers[whole].astype(np.int64).astype(object)  # Python ints
+    elif isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # NumPy integers, booleans
+        values = column.to_numpy().astype(object)  # as Python's
+    elif isinstance(column.dtype, pd.StringDtype):  # Python strings already
         values = column.to_numpy(dtype=object)
-        values = np.array([v.item() if isinstance(v, np.generic) else v for v in values], dtype=object)
+    else:  # anything else may hold NumPy scalars
+        values = np.array([v.item() if isinstance(v, np.generic) else v for v in column.to_numpy(dtype=object)], dtype=object)
     values[missing] = None
     return values.tolist()
 
@@ -220,9 +227,9 @@ def join_marks(marks: pd.DataFrame, frame: pd.DataFrame, how: str = "inner") -> 
     marks can join nothing, so they are left out.)"""
     pupils = marks["upn"].dtype
     if isinstance(pupils, pd.CategoricalDtype):
-        upn = pd.Categorical(frame["upn"], dtype=pupils)  # code -1: a pupil with no marks
-        known = upn.codes >= 0
-        frame = frame[known].assign(upn=upn[known])
+        codes = pupils.categories.get_indexer(frame["upn"])  # -1: a pupil with no marks
+        known = codes >= 0
+        frame = frame[known].assign(upn=pd.Categorical.from_codes(codes[known], dtype=pupils))
     return marks.merge(frame, on="upn", how=how)
 
 
