@@ -210,8 +210,9 @@ def _bank_holidays(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
 def _bank_holiday_cache(years: range) -> Path:
     from importlib.metadata import version
 
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "register-auditor" / f"england-bank-holidays-{years.start}-{years.stop - 1}-holidays-{version('holidays')}.json"
+    from auditor.resources import user_cache
+
+    return user_cache("bank-holidays") / f"england-{years.start}-{years.stop - 1}-holidays-{version('holidays')}.json"
 
 
 def _whole_school_closures(attendance: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from auditor.catalogue import entries
 from auditor.findings import Finding, Inspection
-from auditor.resources import reports_dir
+from auditor.resources import reports_dir, template_bytecode_cache
 from auditor.text import plural, uk_date
 
 # A spreadsheet treats a cell that begins with one of these as a formula (OWASP: CSV injection).
@@ -85,6 +85,7 @@ def write_csv(inspection: Inspection, out: Path) -> Path:
 def _templates() -> Environment:
     env = Environment(
         loader=FileSystemLoader(reports_dir()),
+        bytecode_cache=template_bytecode_cache(),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -4,6 +4,7 @@ In an installed wheel they are copied into ``auditor/_shipped``; in a source che
 editable install) they are the top-level ``rules/`` and ``reports/`` folders.
 """
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +35,23 @@ def reports_dir() -> Path:
 def read_yaml(path: Path) -> Any:
     """A YAML file's data, with libyaml's parser when PyYAML was built with it (ten times faster)."""
     return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def user_cache(name: str) -> Path:
+    """A folder of the user's cache for things worth keeping between runs (compiled templates,
+    bank-holiday dates: never pupil data). It may not exist, or not be writable."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "register-auditor" / name
+
+
+def template_bytecode_cache():
+    """Jinja's cache of compiled templates, so that each run does not compile them again; None
+    when the cache folder cannot be made."""
+    from jinja2 import FileSystemBytecodeCache
+
+    folder = user_cache("templates")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))

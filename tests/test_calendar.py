@@ -108,7 +108,7 @@ def test_bank_holidays_are_looked_up_once_then_read_from_the_cache(tmp_path, mon
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     looked_up = _bank_holidays(dt.date(2023, 1, 1), dt.date(2024, 12, 31))
     assert pd.Timestamp("2023-05-08") in looked_up  # the coronation bank holiday
-    assert len(list(tmp_path.rglob("england-bank-holidays-2023-2024-*.json"))) == 1
+    assert len(list(tmp_path.rglob("england-2023-2024-*.json"))) == 1
     monkeypatch.setitem(sys.modules, "holidays", None)  # the library can no longer be imported
     assert list(_bank_holidays(dt.date(2023, 1, 1), dt.date(2024, 12, 31))) == list(looked_up)
 
@@ -116,7 +116,7 @@ def test_bank_holidays_are_looked_up_once_then_read_from_the_cache(tmp_path, mon
 def test_a_damaged_cache_is_looked_up_again(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     expected = _bank_holidays(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
-    [cached] = tmp_path.rglob("england-bank-holidays-2025-2025-*.json")
+    [cached] = tmp_path.rglob("england-2025-2025-*.json")
     cached.write_text('["2025-01-0', encoding="utf-8")
     assert list(_bank_holidays(dt.date(2025, 1, 1), dt.date(2025, 12, 31))) == list(expected)
     assert len(expected) == 8  # England's eight bank holidays in 2025

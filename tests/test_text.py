@@ -1,0 +1,37 @@
+"""The words of findings: rule templates compiled once, then kept in the user's cache."""
+
+import pytest
+from jinja2 import Environment
+
+from auditor import text
+
+
+@pytest.fixture
+def fresh_templates(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    text.environment.cache_clear()
+    text._compiled.cache_clear()
+    yield tmp_path
+    text.environment.cache_clear()
+    text._compiled.cache_clear()
+
+
+def test_a_rule_template_is_compiled_once_then_read_from_the_cache(fresh_templates, monkeypatch):
+    template = "{{ pupil }} was absent for {{ days | plural('school day') }} from {{ start | uk }}."
+    words = {"pupil": "Smith, Ada", "days": 12, "start": "2025-01-06"}
+    assert text.render(template, words) == "Smith, Ada was absent for 12 school days from 06/01/2025."
+    assert list((fresh_templates / "register-auditor" / "templates").iterdir())
+
+    text.environment.cache_clear()  # as a new run would start
+    text._compiled.cache_clear()
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(Environment, "compile", no_compiling)
+    assert text.render(template, words) == "Smith, Ada was absent for 12 school days from 06/01/2025."
+
+
+def test_without_a_writable_cache_templates_are_still_rendered(fresh_templates, monkeypatch):
+    (fresh_templates / "register-auditor").write_text("not a folder", encoding="utf-8")
+    assert text.render("{{ n | plural('day') }}", {"n": 1}) == "1 day"
