@@ -190,29 +190,32 @@ def _bank_holidays(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
     kept in the user's cache, one file per span of years and library version."""
     years = range(start.year, end.year + 1)
     cached = _bank_holiday_cache(years)
-    try:
-        return pd.DatetimeIndex(json.loads(cached.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        pass
+    if cached is not None:
+        try:
+            return pd.DatetimeIndex(json.loads(cached.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):  # not there yet, or damaged
+            pass
     import holidays
 
     found = [day.isoformat() for day in sorted(holidays.country_holidays("GB", subdiv="ENG", years=years))]
-    try:  # written whole, then renamed, so that a school inspected alongside never reads half a file
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.partial")
-        partial.write_text(json.dumps(found), encoding="utf-8")
-        os.replace(partial, cached)
-    except OSError:  # no writable cache: look the dates up again next time
-        pass
+    if cached is not None:
+        try:  # written whole, then renamed, so that a school inspected alongside never reads half a file
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.partial")
+            partial.write_text(json.dumps(found), encoding="utf-8")
+            os.replace(partial, cached)
+        except OSError:  # not writable: the dates are looked up again next time
+            pass
     return pd.DatetimeIndex(found)
 
 
-def _bank_holiday_cache(years: range) -> Path:
+def _bank_holiday_cache(years: range) -> Path | None:
     from importlib.metadata import version
 
     from auditor.resources import user_cache
 
-    return user_cache("bank-holidays") / f"england-{years.start}-{years.stop - 1}-holidays-{version('holidays')}.json"
+    folder = user_cache("bank-holidays")
+    return folder / f"england-{years.start}-{years.stop - 1}-holidays-{version('holidays')}.json" if folder else None
 
 
 def _whole_school_closures(attendance: pd.DataFrame) -> pd.DataFrame:

@@ -4,11 +4,14 @@ In an installed wheel they are copied into ``auditor/_shipped``; in a source che
 editable install) they are the top-level ``rules/`` and ``reports/`` folders.
 """
 
+from __future__ import annotations
+
 import os
 from pathlib import Path
 from typing import Any
 
 import yaml
+from jinja2.bccache import Bucket, BytecodeCache, FileSystemBytecodeCache
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -37,21 +40,34 @@ def read_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def user_cache(name: str) -> Path:
+def user_cache(name: str) -> Path | None:
     """A folder of the user's cache for things worth keeping between runs (compiled templates,
-    bank-holiday dates: never pupil data). It may not exist, or not be writable."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    bank-holiday dates: never pupil data); None when the user has no home folder. The folder may
+    not exist, or not be writable: what is cached there is then worked out again."""
+    try:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home folder
+        return None
     return root / "register-auditor" / name
 
 
-def template_bytecode_cache():
-    """Jinja's cache of compiled templates, so that each run does not compile them again; None
-    when the cache folder cannot be made."""
-    from jinja2 import FileSystemBytecodeCache
-
+def template_bytecode_cache() -> BytecodeCache | None:
+    """Jinja's cache of compiled templates, so that each run does not compile them again."""
     folder = user_cache("templates")
+    if folder is None:
+        return None
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return FileSystemBytecodeCache(str(folder))
+    return _BestEffortBytecodeCache(str(folder))
+
+
+class _BestEffortBytecodeCache(FileSystemBytecodeCache):
+    """A cache folder that cannot be written to is no cache, not an error."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass

@@ -1,9 +1,15 @@
-"""The words of findings: rule templates compiled once, then kept in the user's cache."""
+"""The words of findings: rule templates compiled once, then kept in the user's cache (and rendered
+all the same when there is no cache to keep them in)."""
+
+import datetime as dt
+import tempfile
+from pathlib import Path
 
 import pytest
 from jinja2 import Environment
 
 from auditor import text
+from auditor.calendar import _bank_holidays
 
 
 @pytest.fixture
@@ -35,3 +41,21 @@ def test_a_rule_template_is_compiled_once_then_read_from_the_cache(fresh_templat
 def test_without_a_writable_cache_templates_are_still_rendered(fresh_templates, monkeypatch):
     (fresh_templates / "register-auditor").write_text("not a folder", encoding="utf-8")
     assert text.render("{{ n | plural('day') }}", {"n": 1}) == "1 day"
+
+
+def test_a_cache_that_cannot_be_written_to_is_no_cache(fresh_templates, monkeypatch):
+    def refused(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refused)
+    assert text.render("{{ n | plural('day') }}", {"n": 3}) == "3 days"
+
+
+def test_with_no_home_folder_nothing_is_cached(fresh_templates, monkeypatch):
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert text.render("{{ n | plural('day') }}", {"n": 2}) == "2 days"
+    assert len(_bank_holidays(dt.date(2025, 1, 1), dt.date(2025, 12, 31))) == 8
