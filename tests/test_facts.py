@@ -2,6 +2,8 @@
 failure in a helper process reaches the caller."""
 
 import os
+import random
+import shutil
 import time
 
 import pytest
@@ -45,3 +47,15 @@ def _sample_context():
 
     pack = load_pack(SAMPLE)
     return _context(pack, pack.config.inspection.date, pack.config.inspection.period_start, {})
+
+
+def test_the_order_of_the_attendance_rows_changes_no_finding(tmp_path):
+    shuffled = tmp_path / "pack"
+    shutil.copytree(SAMPLE, shuffled)
+    header, *rows = (SAMPLE / "attendance.csv").read_text(encoding="utf-8").splitlines()
+    random.Random(6).shuffle(rows)
+    (shuffled / "attendance.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    in_order, out_of_order = inspect(SAMPLE), inspect(shuffled)
+    assert [(f.rule, f.id, f.severity, f.summary) for f in out_of_order.findings] == [
+        (f.rule, f.id, f.severity, f.summary) for f in in_order.findings
+    ]

@@ -54,8 +54,12 @@ class Context:
             school_day=sessions["school_day"].to_numpy()[seq[seq >= 0]],
             weight=sessions["weight"].to_numpy()[seq[seq >= 0]],
         )
-        pupils = marks["upn"].astype("category").cat.codes.to_numpy()
-        return marks.iloc[np.lexsort((marks["session_seq"].to_numpy(), pupils))].reset_index(drop=True)
+        pupils, seq = marks["upn"].astype("category").cat.codes.to_numpy(), marks["session_seq"].to_numpy()
+        # Exports usually list each pupil's marks together and in order: then there is no sorting.
+        in_order = (pupils[1:] > pupils[:-1]) | ((pupils[1:] == pupils[:-1]) & (seq[1:] > seq[:-1]))
+        if not in_order.all():
+            marks = marks.iloc[np.lexsort((seq, pupils))]
+        return marks.reset_index(drop=True)
 
     def school_day_number(self, dates: pd.Series) -> pd.Series:
         return self.calendar.school_day_number(dates)
