@@ -715,6 +715,18 @@ def per_unique(values: pd.Series, transform) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(renumbered[codes], categories=categories), index=values.index)
 
 
+def _repeated_marks(upn: pd.Series, date: pd.Series, session: pd.Series) -> pd.Series:
+    """Marks for a pupil and session already marked, each (pupil, day, session) as one integer:
+    UPN and session are categorical, so hashing integers replaces hashing rows of three values."""
+    if upn.empty:
+        return pd.Series(False, index=upn.index)
+    day = date.to_numpy().astype("datetime64[D]").astype(np.int64)
+    day -= day.min()
+    sessions = len(session.cat.categories)
+    key = (upn.cat.codes.to_numpy().astype(np.int64) * (int(day.max()) + 1) + day) * sessions + session.cat.codes.to_numpy()
+    return pd.Series(key, index=upn.index).duplicated(keep="first")
+
+
 def _validate_attendance(frame: pd.DataFrame, original: dict[str, str]) -> tuple[pd.DataFrame, list]:
     """Column-wise checks of the marks, each mark's first failure as its reason, with the column
     at fault (a grid's cell header, else the file's header for that column)."""
@@ -747,7 +759,7 @@ def _validate_attendance(frame: pd.DataFrame, original: dict[str, str]) -> tuple
     fail(~code.isin(regs.all_codes), lambda rows: "code '" + frame.loc[rows, "code"].astype("str") + "' is not an attendance code", "code")
 
     ok = pd.Series(~failed, index=frame.index)
-    repeated = pd.DataFrame({"upn": upn[ok], "date": date[ok], "session": session[ok]}).duplicated(keep="first")
+    repeated = _repeated_marks(upn[ok], date[ok], session[ok])
     if repeated.any():  # rare: find each repeated mark's first line only then
         first_line = frame.loc[ok, "line"].groupby([upn[ok], date[ok], session[ok]]).transform("first")
         fail(
