@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -99,16 +100,17 @@ def build_facts(
     kinds: set[str], context: Context, processes: int = 1, then: Callable[[str, list[dict[str, Any]]], Any] | None = None
 ) -> dict[str, Any]:
     """The facts of each kind, or, given ``then``, ``then(kind, facts)`` for each kind. With
-    ``processes`` > 1 (and where processes can be forked), that many processes share the kinds,
-    each taking the next kind not yet taken, and ``then`` runs where its facts were built, so
-    that the work on them is shared too and only its result is sent back."""
+    ``processes`` > 1 (on Linux, where processes can be forked safely), that many processes share
+    the kinds, each taking the next kind not yet taken, and ``then`` runs where its facts were
+    built, so that the work on them is shared too and only its result is sent back."""
     _register_builders()
     unknown = kinds - set(BUILDERS)
     if unknown:
         raise KeyError(f"no fact builder for: {', '.join(sorted(unknown))}")
     ordered = sorted(kinds)
     then = then or (lambda kind, facts: facts)
-    if processes < 2 or len(ordered) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    # Fork only on Linux: Windows cannot, and on macOS system libraries make it unsafe.
+    if processes < 2 or len(ordered) < 2 or not sys.platform.startswith("linux"):
         return {kind: then(kind, BUILDERS[kind](context)) for kind in ordered}
     return _build_in_processes(ordered, context, processes, then)
 
