@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from auditor.resources import user_cache
+
 SESSIONS = ("AM", "PM")
 _USUAL_SUMMER_BREAK = (7, 22)  # month, day: used only when no calendar covers the summer term
 
@@ -211,8 +213,6 @@ def _bank_holidays(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
 
 def _bank_holiday_cache(years: range) -> Path | None:
     from importlib.metadata import version
-
-    from auditor.resources import user_cache
 
     folder = user_cache("bank-holidays")
     return folder / f"england-{years.start}-{years.stop - 1}-holidays-{version('holidays')}.json" if folder else None

@@ -115,9 +115,9 @@ def _first_of_each_id(facts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(first.values())
 
 
-def _post_batch(host: Host, ruleset: str, facts: list[dict[str, Any]], fired: list[str]) -> None:
+def _post_batch(host: Host, ruleset: str, facts: list[dict[str, Any]], fired: list[tuple[int, str]]) -> None:
     """Post ``facts`` to ``ruleset`` as one batch and run the actions of those that matched
-    (each appends its fact's id to ``fired``).
+    (each appends its case and its fact's id to ``fired``).
 
     durable-rules raises ``MessageNotHandledException`` when any event of a batch matched
     nothing, before it runs the actions of those that did; they stay queued in the ruleset, so

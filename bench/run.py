@@ -153,7 +153,7 @@ def bench_authority(pupils: int, schools: int) -> dict:
     return figures
 
 
-def profile_authority(pupils: int, schools: int, count: int) -> None:
+def profile_authority(pupils: int, count: int) -> None:
     """Where an authority's time goes: the first ``count`` of its schools inspected one after
     another under cProfile, their time split into the phases of an inspection."""
     import cProfile
@@ -214,7 +214,7 @@ def main() -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     compile_package()
     if args.profile:
-        profile_authority(args.authority_pupils, args.schools, args.profile)
+        profile_authority(args.authority_pupils, args.profile)
         return
     if args.only in (None, "school"):
         bench_school(args.school_pupils, args.school_runs)

@@ -15,8 +15,8 @@ from tests.packs import PackBuilder, tokenise_marks, uk
 
 @pytest.fixture(autouse=True, scope="session")
 def _a_cache_of_their_own(tmp_path_factory):
-    """The tool caches England's bank holidays in the user's cache folder: the tests (and the
-    commands they run) use a folder of their own."""
+    """The tool caches compiled templates and England's bank holidays in the user's cache
+    folder: the tests (and the commands they run) use a folder of their own."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
 
 

@@ -48,14 +48,15 @@ class Context:
         if attendance is None:
             raise LookupError("no attendance in the pack")
         attendance = attendance[attendance["category"] != "closure"]
-        seq = self.calendar.open_session_numbers(attendance["date"], attendance["session"])
+        numbers = self.calendar.open_session_numbers(attendance["date"], attendance["session"])
+        seq = numbers[numbers >= 0]
         sessions = self.calendar.open_sessions()
-        marks = attendance[seq >= 0].assign(
-            session_seq=seq[seq >= 0],
-            school_day=sessions["school_day"].to_numpy()[seq[seq >= 0]],
-            weight=sessions["weight"].to_numpy()[seq[seq >= 0]],
+        marks = attendance[numbers >= 0].assign(
+            session_seq=seq,
+            school_day=sessions["school_day"].to_numpy()[seq],
+            weight=sessions["weight"].to_numpy()[seq],
         )
-        pupils, seq = marks["upn"].astype("category").cat.codes.to_numpy(), marks["session_seq"].to_numpy()
+        pupils = marks["upn"].astype("category").cat.codes.to_numpy()
         # Exports usually list each pupil's marks together and in order: then there is no sorting.
         in_order = (pupils[1:] > pupils[:-1]) | ((pupils[1:] == pupils[:-1]) & (seq[1:] > seq[:-1]))
         if not in_order.all():
