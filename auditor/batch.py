@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from auditor.errors import PackError
 from auditor.findings import Inspection
 from auditor.indicators import Indicators
-from auditor.inspection import inspect
+from auditor.inspection import inspect, prepare_process
 from auditor.report import write_outputs
 
 
@@ -132,7 +132,7 @@ def inspect_authority(
     out.mkdir(parents=True, exist_ok=True)
     formats = tuple(formats)
     results: list[SchoolResult] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=prepare_process) as pool:
         # Largest first, so that no large school is left running alone at the end.
         futures = [
             pool.submit(inspect_school, pack, folder, out, as_of, policy, formats)

@@ -16,6 +16,7 @@ from auditor import catalogue
 from auditor.errors import PackError
 from auditor.history import compare, load_previous
 from auditor.inspection import inspect as run_inspection
+from auditor.inspection import prepare_process
 from auditor.load import load_pack
 from auditor.policy import load_policy
 from auditor.pseudonym import pseudonymise
@@ -104,6 +105,7 @@ def inspect_command(
 ) -> None:
     """Inspect a pack and write the findings and the report."""
     chosen_formats = _formats(formats)
+    prepare_process()
     try:
         result = run_inspection(pack, as_of=_as_of(as_of), policy=policy, processes=os.cpu_count() or 1)
         if previous is not None:

@@ -160,7 +160,7 @@ def profile_authority(pupils: int, count: int) -> None:
     import pstats
 
     from auditor import batch, engine, inspection, report
-    from auditor.facts import BUILDERS, _register_builders
+    from auditor.facts import BUILDERS, register_builders
 
     folder = CACHE / f"authority-{pupils}"
     if not (folder / ".complete").exists():
@@ -175,7 +175,7 @@ def profile_authority(pupils: int, count: int) -> None:
         batch.inspect_school(pack, folder, out, None, None, ("json", "csv", "html"))
     profiler.disable()
     total = time.perf_counter() - began
-    _register_builders()
+    register_builders()
     phases = {
         "reading and checking the files": [inspection.load_pack],
         "school calendar": [inspection._context],

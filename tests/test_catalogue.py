@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.facts import BUILDERS, _register_builders
+from auditor.facts import BUILDERS, register_builders
 from auditor.policy import bundled_policies, load_policy
 from auditor.rules import load_rules
 
@@ -34,7 +34,7 @@ def test_every_threshold_a_rule_uses_is_in_every_policy(policy):
 
 
 def test_every_rule_names_a_fact_kind_that_has_a_builder():
-    _register_builders()
+    register_builders()
     for rule in load_rules():
         assert rule.fact in BUILDERS, f"{rule.code} reasons about {rule.fact!r}, which nothing builds"
 

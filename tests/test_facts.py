@@ -1,6 +1,7 @@
 """Fact building shared between processes gives the same facts as building in one, and a builder's
 failure in a helper process reaches the caller."""
 
+import gc
 import os
 import random
 import shutil
@@ -10,7 +11,8 @@ import pytest
 
 from auditor import facts as fact_module
 from auditor import inspect
-from auditor.facts import build_facts, fact_kind
+from auditor.facts import BUILDERS, build_facts, fact_kind
+from auditor.inspection import prepare_process
 
 from .test_samples import SAMPLE
 
@@ -59,3 +61,13 @@ def test_the_order_of_the_attendance_rows_changes_no_finding(tmp_path):
     assert [(f.rule, f.id, f.severity, f.summary) for f in out_of_order.findings] == [
         (f.rule, f.id, f.severity, f.summary) for f in in_order.findings
     ]
+
+
+def test_a_prepared_process_keeps_its_long_lived_objects_out_of_garbage_collection():
+    gc.unfreeze()
+    try:
+        prepare_process()
+        # The builders, rules and regulations are loaded, and what is alive now is frozen.
+        assert BUILDERS and gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

@@ -104,7 +104,7 @@ def build_facts(
     ``processes`` > 1 (on Linux, where processes can be forked safely), that many processes share
     the kinds, each taking the next kind not yet taken, and ``then`` runs where its facts were
     built, so that the work on them is shared too and only its result is sent back."""
-    _register_builders()
+    register_builders()
     unknown = kinds - set(BUILDERS)
     if unknown:
         raise KeyError(f"no fact builder for: {', '.join(sorted(unknown))}")
@@ -316,6 +316,6 @@ def add_returns_since_admission(context: Context, frame: pd.DataFrame, return_ty
     frame["return_delay_days"] = (frame["first_return_date"] - frame[event]).dt.days
 
 
-def _register_builders() -> None:
+def register_builders() -> None:
     """Import the modules whose builders register themselves (one per family of facts)."""
     from auditor.facts import absence, admissions, allocations, deletions, offrolling, quality, timetables  # noqa: F401
