@@ -41,9 +41,10 @@ class Context:
 
     @cached_property
     def marks(self) -> pd.DataFrame:
-        """The attendance marks on school sessions, in order, each with the session's sequence
-        number among open sessions, its school-day number and weight (see SchoolCalendar).
-        Marks on closed sessions and ``#`` closures neither count nor break a run, so are left out."""
+        """The attendance marks on school sessions, each with the session's sequence number among
+        open sessions, its school-day number and weight (see SchoolCalendar). Marks on closed
+        sessions and ``#`` closures neither count nor break a run, so are left out. In order: each
+        pupil's marks together (pupils in the order of the categorical UPN's codes), in session order."""
         attendance = self.table("attendance")
         if attendance is None:
             raise LookupError("no attendance in the pack")
@@ -56,12 +57,21 @@ class Context:
             school_day=sessions["school_day"].to_numpy()[seq],
             weight=sessions["weight"].to_numpy()[seq],
         )
-        pupils = marks["upn"].astype("category").cat.codes.to_numpy()
+        if not isinstance(marks["upn"].dtype, pd.CategoricalDtype):  # as loaded; not so if built by hand
+            marks = marks.assign(upn=marks["upn"].astype("category"))
+        pupils = marks["upn"].cat.codes.to_numpy()
         # Exports usually list each pupil's marks together and in order: then there is no sorting.
         in_order = (pupils[1:] > pupils[:-1]) | ((pupils[1:] == pupils[:-1]) & (seq[1:] > seq[:-1]))
         if not in_order.all():
             marks = marks.iloc[np.lexsort((seq, pupils))]
         return marks.reset_index(drop=True)
+
+    @cached_property
+    def last_mark_dates(self) -> pd.Series:
+        """Each pupil's (UPN's) last mark's date, among ``marks``."""
+        marks = self.marks
+        last = np.append(pupil_starts(marks)[1:], len(marks)) - 1
+        return pd.Series(marks["date"].to_numpy()[last], index=pd.Index(marks["upn"].iloc[last], name="upn"))
 
     def school_day_number(self, dates: pd.Series) -> pd.Series:
         return self.calendar.school_day_number(dates)
@@ -193,6 +203,13 @@ def _json_values(column: pd.Series) -> list[Any]:
     return values.tolist()
 
 
+def pupil_starts(marks: pd.DataFrame) -> np.ndarray:
+    """The position of each pupil's first mark in ``marks``: a selection of ``Context.marks``,
+    in whose order each pupil's marks are together and in session order."""
+    pupils = marks["upn"].cat.codes.to_numpy()
+    return np.flatnonzero(np.append(True, pupils[1:] != pupils[:-1]))
+
+
 def join_per_group(keys: pd.Series, values: pd.Series, sep: str = " ") -> pd.Series:
     """Per key, its distinct values in order of first appearance, joined by ``sep`` (the codes
     of a run: "N O"). A plain loop over the distinct pairs: a groupby would call Python once
@@ -238,6 +255,28 @@ def join_marks(marks: pd.DataFrame, frame: pd.DataFrame, how: str = "inner") -> 
         known = codes >= 0
         frame = frame[known].assign(upn=pd.Categorical.from_codes(codes[known], dtype=pupils))
     return marks.merge(frame, on="upn", how=how)
+
+
+def span_layers(marks_upn: pd.Series, spans_upn: pd.Series) -> list[np.ndarray]:
+    """Marks matched to the spans of the same pupil (rows about a UPN: registrations, say) a
+    layer at a time, so that a mark's date is compared with a span's dates by array lookups
+    rather than by joining every mark to every span of its pupil. Each layer takes one span per
+    pupil (their first spans, then their second ones, ...) and gives, for each mark, the position
+    of its pupil's span in ``spans_upn``, or -1 when the pupil has none in that layer. A pupil
+    seldom has more than two spans. ``marks_upn`` is categorical."""
+    categories = marks_upn.cat.categories
+    pupil_of_span = categories.get_indexer(spans_upn)  # -1: a span of a pupil with no marks
+    order = np.flatnonzero(pupil_of_span >= 0)
+    order = order[np.argsort(pupil_of_span[order], kind="stable")]
+    pupils = pupil_of_span[order]
+    rank = np.arange(len(pupils)) - np.searchsorted(pupils, pupils)  # 0 for a pupil's first span
+    marks_pupil = marks_upn.cat.codes.to_numpy()
+    layers = []
+    for layer in range(rank.max() + 1 if len(rank) else 0):
+        span_of_pupil = np.full(len(categories), -1)
+        span_of_pupil[pupils[rank == layer]] = order[rank == layer]
+        layers.append(span_of_pupil[marks_pupil])
+    return layers
 
 
 def on_roll(context: Context, day: pd.Timestamp) -> pd.DataFrame:

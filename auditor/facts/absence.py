@@ -20,6 +20,7 @@ from auditor.facts import (
     fact_kind,
     join_per_group,
     on_roll,
+    pupil_starts,
     returns_about,
     school_year_start,
     to_records,
@@ -105,8 +106,7 @@ def unauthorised_absence_runs(context: Context) -> list[dict[str, Any]]:
 
 def _ongoing(context: Context, runs: pd.DataFrame) -> pd.Series:
     """A run is still going when it reaches the pupil's last mark."""
-    last = context.marks.groupby("upn")["date"].max()
-    return runs["run_end"].eq(runs["upn"].map(last))
+    return runs["run_end"].eq(runs["upn"].map(context.last_mark_dates))
 
 
 def _code_runs(context: Context, code: str, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -220,17 +220,20 @@ def attendance_rates(context: Context) -> list[dict[str, Any]]:
     marks = marks[marks["upn"].isin(current["upn"])]
     if marks.empty:
         return []
-    marks = marks.assign(
-        attended=marks["category"].isin(ATTENDING).astype(int),
-        unauthorised=marks["category"].eq("unauthorised").astype(int),
+    # Each pupil's marks are together and in order: per-pupil sums without a groupby.
+    starts = pupil_starts(marks)
+    ends = np.append(starts[1:], len(marks))
+    category, dates = marks["category"], marks["date"].to_numpy()
+    rates = pd.DataFrame(
+        {
+            "upn": marks["upn"].iloc[starts].to_numpy(),
+            "possible_sessions": ends - starts,
+            "attended_sessions": np.add.reduceat(category.isin(ATTENDING).to_numpy(dtype=int), starts),
+            "unauthorised_sessions": np.add.reduceat(category.eq("unauthorised").to_numpy(dtype=int), starts),
+            "first_mark": dates[starts],
+            "last_mark": dates[ends - 1],
+        }
     )
-    rates = marks.groupby("upn").agg(
-        possible_sessions=("category", "size"),
-        attended_sessions=("attended", "sum"),
-        unauthorised_sessions=("unauthorised", "sum"),
-        first_mark=("date", "min"),
-        last_mark=("date", "max"),
-    ).reset_index()
     rates["absent_sessions"] = rates["possible_sessions"] - rates["attended_sessions"]
     rates["attendance_percent"] = (100 * rates["attended_sessions"] / rates["possible_sessions"]).round(2)
     rates["absence_percent"] = (100 * rates["absent_sessions"] / rates["possible_sessions"]).round(2)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.facts import Context, fact_ids, fact_kind, join_marks, pupil_label, to_records
+from auditor.facts import Context, fact_ids, fact_kind, pupil_label, span_layers, to_records
 from auditor.matching import BY_NAMES, BY_UPN, match_candidates, person_keys
 from auditor.values import upn_check_letter, upn_problems
 
@@ -88,20 +88,24 @@ def marks_off_roll(context: Context) -> list[dict[str, Any]]:
     if marks is None or marks.empty:
         return []
     marks = marks.loc[marks["code"] != "#", ["upn", "date"]]
-    spans = context.register[["upn", "admission_date", "deletion_date"]].copy()
-    spans["until"] = spans["deletion_date"].fillna(_FAR_FUTURE)
-    joined = join_marks(marks.reset_index(names="mark"), spans, how="left")
-    joined["covered"] = (joined["date"] >= joined["admission_date"]) & (joined["date"] <= joined["until"])
-    per_mark = joined.groupby("mark").agg(
-        upn=("upn", "first"),
-        date=("date", "first"),
-        covered=("covered", "any"),
-        registered=("admission_date", "count"),
-        first_admission=("admission_date", "min"),
-    )
-    off = per_mark[~per_mark["covered"]].copy()
+    register = context.register
+    dates = marks["date"].to_numpy()
+    admitted = register["admission_date"].to_numpy()
+    until = register["deletion_date"].fillna(_FAR_FUTURE).to_numpy()
+    covered = np.zeros(len(marks), dtype=bool)
+    for registration in span_layers(marks["upn"], register["upn"]):
+        # A position of -1 reads the last registration's dates: ``has`` discards the result.
+        has = registration >= 0
+        covered |= has & (dates >= admitted[registration]) & (dates <= until[registration])
+    off = marks[~covered]
     if off.empty:
         return []
+    registrations = register.groupby("upn")["admission_date"].agg(["size", "min"])
+    upn = off["upn"].astype("str")
+    off = off.assign(
+        registered=registrations["size"].reindex(upn, fill_value=0).to_numpy(),
+        first_admission=registrations["min"].reindex(upn).to_numpy(),
+    )
     off["not_on_register"] = off["registered"].eq(0)
     off["before_admission"] = ~off["not_on_register"] & (off["date"] < off["first_admission"])
     off["after_deletion"] = ~off["not_on_register"] & ~off["before_admission"]
@@ -154,9 +158,13 @@ def unmarked_sessions(context: Context) -> list[dict[str, Any]]:
     )
     in_window = (marks["date"] >= first) & (marks["date"] <= last)
     on_open = marks.loc[in_window & (context.calendar.open_session_numbers(marks["date"], marks["session"]) >= 0), ["upn", "date"]]
-    marked = join_marks(on_open, span[["line", "upn", "start", "end"]])
-    marked = marked[(marked["date"] >= marked["start"]) & (marked["date"] <= marked["end"])]
-    span["marked"] = marked.groupby("line").size().reindex(span["line"], fill_value=0).to_numpy()
+    dates = on_open["date"].to_numpy()
+    start, end = span["start"].to_numpy(), span["end"].to_numpy()
+    marked = np.zeros(len(span), dtype=int)
+    for registration in span_layers(on_open["upn"], span["upn"]):
+        inside = (registration >= 0) & (dates >= start[registration]) & (dates <= end[registration])
+        marked += np.bincount(registration[inside], minlength=len(span))
+    span["marked"] = marked
     span["unmarked"] = span["expected"] - span["marked"]
     short = span[span["unmarked"] > 0]
     if short.empty:

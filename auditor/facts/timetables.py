@@ -87,8 +87,7 @@ def _inferred_from_marks(context: Context, logged: pd.DataFrame) -> pd.DataFrame
         upn=("upn", "first"), start_date=("date", "min"), last_c2=("date", "max"), c2_sessions=("date", "size")
     )
     # Still running when the pupil's latest mark is C2-timetabled.
-    latest = marks.groupby("upn")["date"].max()
-    spans["running"] = spans["last_c2"].eq(spans["upn"].map(latest))
+    spans["running"] = spans["last_c2"].eq(spans["upn"].map(context.last_mark_dates))
     spans["counted_to"] = spans["last_c2"].where(~spans["running"], pd.Timestamp(context.as_of))
     spans["end_date"] = spans["last_c2"].where(~spans["running"])
     spans["source"] = "inferred from C2 marks (no row in the school's log)"
