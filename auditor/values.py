@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
@@ -103,15 +104,11 @@ def parse_date_column(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         except ValueError as err:
             parsed.append(pd.NaT)
             reasons.append(str(err))
-    parsed_u = pd.DatetimeIndex(parsed, dtype="datetime64[ns]") if parsed else pd.DatetimeIndex([])
-    reasons_u = pd.Series(reasons, dtype=object)
-    missing = codes < 0
-    safe = codes.clip(min=0)
-    dates = pd.Series(parsed_u.take(safe) if len(parsed_u) else pd.NaT, index=values.index)
-    reason = pd.Series(reasons_u.take(safe).to_numpy() if len(reasons_u) else None, index=values.index)
-    dates[missing] = pd.NaT
-    reason[missing] = "no date given"
-    return dates.astype("datetime64[ns]"), reason
+    # The code of a missing value, -1, takes the last entry.
+    parsed.append(pd.NaT)
+    reasons.append("no date given")
+    dates = pd.DatetimeIndex(parsed, dtype="datetime64[ns]").to_numpy()[codes]
+    return pd.Series(dates, index=values.index), pd.Series(np.array(reasons, dtype=object)[codes], index=values.index)
 
 
 # ---- unique pupil numbers ----------------------------------------------------------------------

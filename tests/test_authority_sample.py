@@ -81,3 +81,12 @@ def test_attendance_as_parquet_gives_the_same_findings(tmp_path):
     expected = Counter(_key(c["rule"], c["upn"], c["pupil"]) for c in cases if c["expect"] == "finding")
     assert Counter(_key(f.rule, f.upn, f.pupil) for f in result.findings) == expected
     assert result.rejected_rows == []
+
+
+def test_a_school_too_small_for_the_planted_cases_is_refused_with_a_reason(tmp_path):
+    from generator.cli import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(["--out", str(tmp_path), "--pupils", "20", "--no-verify"])
+    assert "too few to plant every rule's cases" in str(refused.value.code)
+    assert "--pupils" in str(refused.value.code)

@@ -28,6 +28,7 @@ from generator.compliance import (
     resolve_unexplained_absence,
 )
 from generator.core import (
+    TooFewPupils,
     YEAR_GROUPS,
     PackBuilder,
     Timeline,
@@ -136,6 +137,13 @@ def build(args: argparse.Namespace, calendar: pd.DataFrame | None = None) -> tup
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    try:
+        generate(args)
+    except TooFewPupils as err:
+        raise SystemExit(f"generate.py: {err} (--pupils, or --pupils-per-school for an authority)") from None
+
+
+def generate(args: argparse.Namespace) -> None:
     if args.schools:
         from generator.authority import generate_authority, report
 

@@ -106,6 +106,10 @@ def build_calendar(start: dt.date, end: dt.date) -> pd.DataFrame:
     return pd.DataFrame({"date": days, "open": weekday_in_term & ~inset, "inset": weekday_in_term & inset})
 
 
+class TooFewPupils(ValueError):
+    """The school is too small for the planted cases."""
+
+
 @dataclass(frozen=True)
 class Timeline:
     """The days that have register columns (school days and INSET days), and school-day numbers:
@@ -387,6 +391,11 @@ class PackBuilder:
         if where is not None:
             eligible &= where
         free = np.setdiff1d(np.flatnonzero(eligible.to_numpy()), list(self.used))
+        if len(free) < count:
+            raise TooFewPupils(
+                f"a school of {len(self.register)} pupils has too few to plant every rule's cases "
+                f"(the cases need pupils of their own): give more pupils"
+            )
         chosen = [int(p) for p in self.rng.choice(free, size=count, replace=False)]
         self.used.update(chosen)
         return chosen
