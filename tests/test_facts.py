@@ -7,11 +7,13 @@ import random
 import shutil
 import time
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from auditor import facts as fact_module
 from auditor import inspect
-from auditor.facts import BUILDERS, build_facts, fact_kind
+from auditor.facts import BUILDERS, blocks, build_facts, fact_kind, span_layers
 from auditor.inspection import prepare_process
 
 from .test_samples import SAMPLE
@@ -71,3 +73,19 @@ def test_a_prepared_process_keeps_its_long_lived_objects_out_of_garbage_collecti
         assert BUILDERS and gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_blocks_are_the_runs_of_rows_from_each_beginning_to_the_next():
+    starts, ends = blocks(np.array([True, False, True, True, False, False]))
+    assert starts.tolist() == [0, 2, 3] and ends.tolist() == [2, 3, 6]
+    starts, ends = blocks(np.array([], dtype=bool))
+    assert starts.tolist() == [] and ends.tolist() == []
+
+
+def test_span_layers_give_each_mark_its_pupils_spans_one_at_a_time():
+    marks = pd.Series(["A", "B", "A", "C"], dtype="category")
+    spans = pd.Series(["A", "B", "A", "D"])  # A has two spans; C none; D no marks
+    first, second = span_layers(marks, spans)
+    assert first.tolist() == [0, 1, 0, -1]
+    assert second.tolist() == [2, -1, 2, -1]
+    assert span_layers(marks, pd.Series([], dtype=str)) == []

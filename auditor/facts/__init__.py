@@ -70,7 +70,7 @@ class Context:
     def last_mark_dates(self) -> pd.Series:
         """Each pupil's (UPN's) last mark's date, among ``marks``."""
         marks = self.marks
-        last = np.append(pupil_starts(marks)[1:], len(marks)) - 1
+        last = pupil_blocks(marks)[1] - 1
         return pd.Series(marks["date"].to_numpy()[last], index=pd.Index(marks["upn"].iloc[last], name="upn"))
 
     def school_day_number(self, dates: pd.Series) -> pd.Series:
@@ -203,11 +203,18 @@ def _json_values(column: pd.Series) -> list[Any]:
     return values.tolist()
 
 
-def pupil_starts(marks: pd.DataFrame) -> np.ndarray:
-    """The position of each pupil's first mark in ``marks``: a selection of ``Context.marks``,
-    in whose order each pupil's marks are together and in session order."""
+def blocks(begins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The blocks of consecutive rows that each start where ``begins`` is true (as ``begins[0]``
+    must be, unless there are no rows): each block's first position, and the position after its last."""
+    starts = np.flatnonzero(begins)
+    return starts, np.append(starts[1:], len(begins))[: len(starts)]
+
+
+def pupil_blocks(marks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each pupil's block of rows in ``marks`` (see ``blocks``): a selection of
+    ``Context.marks``, in whose order each pupil's marks are together and in session order."""
     pupils = marks["upn"].cat.codes.to_numpy()
-    return np.flatnonzero(np.append(True, pupils[1:] != pupils[:-1]))
+    return blocks(np.append(True, pupils[1:] != pupils[:-1])[: len(pupils)])
 
 
 def join_per_group(keys: pd.Series, values: pd.Series, sep: str = " ") -> pd.Series:
@@ -215,6 +222,8 @@ def join_per_group(keys: pd.Series, values: pd.Series, sep: str = " ") -> pd.Ser
     of a run: "N O"). A plain loop over the distinct pairs: a groupby would call Python once
     per group, and there are thousands of runs."""
     pairs = pd.DataFrame({"key": keys.to_numpy(), "value": values.astype("str").to_numpy()}).drop_duplicates()
+    if pairs["key"].is_unique:  # one value per key (a run of one code): nothing to join
+        return pd.Series(pairs["value"].to_numpy(), index=pairs["key"].to_numpy(), dtype="str")
     joined: dict[Any, list[str]] = {}
     for key, value in zip(pairs["key"].tolist(), pairs["value"].tolist()):
         joined.setdefault(key, []).append(value)

@@ -16,11 +16,12 @@ import pandas as pd
 
 from auditor.facts import (
     Context,
+    blocks,
     fact_ids,
     fact_kind,
     join_per_group,
     on_roll,
-    pupil_starts,
+    pupil_blocks,
     returns_about,
     school_year_start,
     to_records,
@@ -31,28 +32,35 @@ RUN_COLUMNS = ["upn", "run_start", "run_end", "sessions", "school_days", "codes"
 
 
 def find_runs(marks: pd.DataFrame, qualifies: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Runs of qualifying marks: one row per run (upn, run_start, run_end, sessions, school_days,
-    codes: the distinct codes in order of first use), and the run's marks (run, date, cumulative
-    school days) for finding the day a run reached a length."""
+    """Runs of qualifying marks (``marks``: a selection of ``Context.marks``, in its order): one
+    row per run (upn, run_start, run_end, sessions, school_days, codes: the distinct codes in
+    order of first use), and the run's marks (run, date, cumulative school days) for finding the
+    day a run reached a length. A run's marks are consecutive rows: no groupby is needed."""
     chosen = marks[qualifies]
     seq = chosen["session_seq"].to_numpy()
-    upn = chosen["upn"].to_numpy()
-    starts = np.ones(len(chosen), dtype=bool)
-    starts[1:] = (upn[1:] != upn[:-1]) | (seq[1:] != seq[:-1] + 1)
-    run = np.cumsum(starts) - 1
-    grouped = chosen.assign(run=run).groupby("run", sort=False)
-    runs = grouped.agg(
-        upn=("upn", "first"),
-        run_start=("date", "first"),
-        run_end=("date", "last"),
-        sessions=("session_seq", "size"),
-        school_days=("weight", "sum"),
+    pupils = chosen["upn"].cat.codes.to_numpy()
+    begins = np.ones(len(chosen), dtype=bool)
+    begins[1:] = (pupils[1:] != pupils[:-1]) | (seq[1:] != seq[:-1] + 1)
+    run = np.cumsum(begins) - 1
+    starts, ends = blocks(begins)
+    dates, weights = chosen["date"].to_numpy(), chosen["weight"].to_numpy()
+    # Weights are halves and wholes, so these sums are exact.
+    days = np.cumsum(weights)
+    runs = pd.DataFrame(
+        {
+            "upn": chosen["upn"].array[starts],
+            "run_start": dates[starts],
+            "run_end": dates[ends - 1],
+            "sessions": ends - starts,
+            "school_days": np.add.reduceat(weights, starts).round(1) if len(starts) else np.array([], dtype=float),
+        },
+        index=pd.Index(np.arange(len(starts)), name="run"),
     )
     # The distinct codes of each run, in order of first use: one pass over the (run, code) pairs.
     firsts = pd.DataFrame({"run": run, "code": chosen["code"].to_numpy()}).drop_duplicates()
     runs["codes"] = join_per_group(firsts["run"], firsts["code"])
-    runs["school_days"] = runs["school_days"].round(1)
-    run_marks = pd.DataFrame({"run": run, "date": chosen["date"].to_numpy(), "days": grouped["weight"].cumsum()})
+    days_before_run = (days - weights)[starts]
+    run_marks = pd.DataFrame({"run": run, "date": dates, "days": days - days_before_run[run]})
     return runs.reindex(columns=RUN_COLUMNS), run_marks
 
 
@@ -221,8 +229,7 @@ def attendance_rates(context: Context) -> list[dict[str, Any]]:
     if marks.empty:
         return []
     # Each pupil's marks are together and in order: per-pupil sums without a groupby.
-    starts = pupil_starts(marks)
-    ends = np.append(starts[1:], len(marks))
+    starts, ends = pupil_blocks(marks)
     category, dates = marks["category"], marks["date"].to_numpy()
     rates = pd.DataFrame(
         {
