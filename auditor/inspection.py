@@ -34,7 +34,7 @@ def prepare_process() -> None:
     """Ready this process for inspections: load what every inspection uses, then hide those
     long-lived objects from the garbage collector (``gc.freeze``). Its collections, frequent
     while facts are made, would otherwise walk the tens of thousands of objects of pandas,
-    pydantic and the rules every time, to no purpose: 5–10 % of an inspection's time."""
+    pydantic and the rules every time, to no purpose: about a tenth of a school's inspection."""
     from auditor.facts import register_builders
 
     register_builders()

@@ -131,6 +131,7 @@ def _build_in_processes(kinds: list[str], context: Context, processes: int, then
     are made first, so that no process makes them again."""
     if context.table("attendance") is not None:
         context.marks  # noqa: B018 (cached for the helpers)
+        context.last_mark_dates  # noqa: B018
     context.matched_returns  # noqa: B018
     fork = multiprocessing.get_context("fork")
     taken = fork.Value("i", 0)

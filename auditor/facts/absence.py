@@ -233,7 +233,7 @@ def attendance_rates(context: Context) -> list[dict[str, Any]]:
     category, dates = marks["category"], marks["date"].to_numpy()
     rates = pd.DataFrame(
         {
-            "upn": marks["upn"].iloc[starts].to_numpy(),
+            "upn": marks["upn"].array[starts],
             "possible_sessions": ends - starts,
             "attended_sessions": np.add.reduceat(category.isin(ATTENDING).to_numpy(dtype=int), starts),
             "unauthorised_sessions": np.add.reduceat(category.eq("unauthorised").to_numpy(dtype=int), starts),
