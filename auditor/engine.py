@@ -16,7 +16,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from durable.engine import Host, MessageNotHandledException
+try:
+    from durable.engine import Host, MessageNotHandledException
+except ImportError as err:  # pragma: no cover - depends on how the C core was built
+    if "PyEval_CallObject" not in str(err):
+        raise
+    # Python 3.13 removed PyEval_CallObject from its C API; durable-rules 2.0.28 still calls it.
+    raise ImportError(
+        "durable-rules was built for this Python without the shim it needs from Python 3.13 on. "
+        "Reinstall it with: CPPFLAGS='-DPyEval_CallObject(c,a)=PyObject_CallObject(c,a)' "
+        "pip install --force-reinstall --no-cache-dir --no-binary durable-rules durable-rules==2.0.28"
+    ) from err
 
 from auditor.errors import RuleDefinitionError
 from auditor.rules import Case, Rule
