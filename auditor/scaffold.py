@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import PackError
-from auditor.load import FILES, FileSpec, Preset, detect_layout, presets, read_cells, resolve_columns
+from auditor.load import FILES, FileSpec, Preset, detect_layout, inside_pack, presets, read_cells, resolve_columns
 
 _SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 # Words in a file's name that hint at which register it is (a tie-breaker, never decisive).
@@ -72,6 +72,7 @@ def guess_pack(folder: Path) -> Guess:
     all_fits: list[Fit] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _SUFFIXES):
         try:
+            inside_pack(folder, path.name, path.name)  # a link out of the folder is never read
             cells = read_cells(path.read_bytes(), path.name)
         except PackError as err:
             guess.notes.append(f"{path.name}: skipped, {err.problem}")

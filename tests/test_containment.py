@@ -1,0 +1,160 @@
+"""A pack reads only itself: every file it names, by [files], by a default name or through a link,
+is refused (exit 2, naming the pack.toml key) when it lies outside the pack folder."""
+
+import json
+import re
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from auditor.cli import app
+from auditor.errors import PackError
+from auditor.load import load_pack
+from auditor.policy import load_policy
+from auditor.scaffold import guess_pack
+from tests.test_load import PACK_TOML, REGISTER, write_pack
+
+runner = CliRunner()
+
+SECRET = "TOP-SECRET-LINE-1"
+CALENDAR = f"date,am_open,pm_open\n{SECRET},Y,Y\n"
+
+
+@pytest.fixture
+def secret(tmp_path):
+    """A file beside the pack, not in it, that looks like a calendar."""
+    folder = tmp_path / "secret-dir"
+    folder.mkdir()
+    (folder / "secret.csv").write_text(CALENDAR, encoding="utf-8")
+    return folder / "secret.csv"
+
+
+def with_files(**files: str) -> str:
+    return PACK_TOML + "\n[files]\n" + "".join(f"{key} = {json.dumps(name)}\n" for key, name in files.items())
+
+
+def refused(root, *words):
+    """The library raises PackError with ``words`` in its message; ``validate`` and ``inspect``
+    exit 2 with that message, print nothing of the secret and write nothing."""
+    with pytest.raises(PackError) as raised:
+        pack = load_pack(root)
+        load_policy(pack.config.inspection.policy, base=pack.root)
+    message = str(raised.value)
+    assert all(word in message for word in words), message
+    # Until the console prints data without markup, Rich takes "[files]" for a tag and drops it.
+    shown = {" ".join(message.split()), " ".join(re.sub(r"\[[a-z_.]+\]", "", message).split())}
+    for command in (["validate", str(root)], ["inspect", str(root), "--out", str(root.parent / "out")]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert any(text in " ".join(result.output.split()) for text in shown), result.output
+        assert SECRET not in result.output
+    assert not (root.parent / "out").exists()
+    return message
+
+
+def test_a_files_entry_up_and_out_of_the_pack_is_refused(tmp_path, secret):
+    root = write_pack(tmp_path / "p", {}, with_files(calendar="../secret-dir/secret.csv"))
+    message = refused(root, "pack.toml", "[files] calendar = '../secret-dir/secret.csv' lies outside the pack folder")
+    assert message == "pack.toml: [files] calendar = '../secret-dir/secret.csv' lies outside the pack folder"
+
+
+@pytest.mark.parametrize("key", ["la_returns", "calendar", "admission_register"])
+def test_an_absolute_files_entry_is_refused(tmp_path, secret, key):
+    root = write_pack(tmp_path / "p", {}, with_files(**{key: str(secret)}))
+    refused(root, f"[files] {key}", "lies outside the pack folder")
+
+
+def test_the_process_environment_is_never_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGISTER_AUDIT_PSEUDONYM_KEY", SECRET)
+    root = write_pack(tmp_path / "p", {}, with_files(calendar="/proc/self/environ"))
+    refused(root, "[files] calendar = '/proc/self/environ' lies outside the pack folder")
+
+
+def test_inspect_la_reports_the_pack_that_names_an_outside_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGISTER_AUDIT_PSEUDONYM_KEY", SECRET)
+    authority = tmp_path / "authority"
+    authority.mkdir()
+    write_pack(authority / "good", {})
+    write_pack(authority / "bad", {}, with_files(calendar="/proc/self/environ"))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["inspect-la", str(authority), "--out", str(out), "--workers", "1"])
+    assert "lies outside the pack folder" in " ".join(result.output.split())
+    assert "1 of 2 schools inspected" in result.output
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_a_default_file_that_links_outside_is_refused(tmp_path, secret):
+    root = write_pack(tmp_path / "p", {})
+    (root / "calendar.csv").symlink_to(secret)
+    assert refused(root, "calendar.csv", "links outside the pack folder") == "calendar.csv: links outside the pack folder"
+
+
+def test_a_named_file_that_links_outside_is_refused(tmp_path, secret):
+    root = write_pack(tmp_path / "p", {}, with_files(calendar="term dates.csv"))
+    (root / "term dates.csv").symlink_to(secret)
+    refused(root, "[files] calendar = 'term dates.csv' lies outside the pack folder")
+
+
+def test_a_folder_that_links_outside_is_refused(tmp_path, secret):
+    root = write_pack(tmp_path / "p", {}, with_files(calendar="exports/secret.csv"))
+    (root / "exports").symlink_to(secret.parent, target_is_directory=True)
+    refused(root, "[files] calendar = 'exports/secret.csv' lies outside the pack folder")
+
+
+def test_links_and_folders_inside_the_pack_are_read(tmp_path):
+    root = write_pack(tmp_path / "p", {}, with_files(admission_register="exports/pupils.csv"))
+    (root / "exports").mkdir()
+    (root / "admission_register.csv").rename(root / "exports" / "pupils.csv")
+    (root / "exports" / "terms.csv").write_text("date,am_open,pm_open\n02/09/2024,Y,Y\n", encoding="utf-8")
+    (root / "calendar.csv").symlink_to("exports/terms.csv")  # a link that stays inside
+    pack = load_pack(root)
+    assert pack.tables["admission_register"].loc[0, "surname"] == "Brown"
+    assert len(pack.tables["calendar"]) == 1
+
+
+def test_a_named_sheet_of_a_workbook_in_a_subfolder_is_read(tmp_path):
+    root = write_pack(tmp_path / "p", {}, with_files(admission_register="exports/book.xlsx#Pupils"))
+    (root / "admission_register.csv").unlink()
+    (root / "exports").mkdir()
+    book = openpyxl.Workbook()
+    sheet = book.create_sheet("Pupils")
+    for line in REGISTER.splitlines():
+        sheet.append(line.split(","))
+    book.save(root / "exports" / "book.xlsx")
+    pack = load_pack(root)
+    assert pack.tables["admission_register"].loc[0, "surname"] == "Brown"
+    assert pack.inputs[0].sheet == "Pupils"
+
+
+def test_a_workbook_outside_is_refused_whatever_its_sheet(tmp_path):
+    outside = tmp_path / "book.xlsx"
+    openpyxl.Workbook().save(outside)
+    root = write_pack(tmp_path / "p", {}, with_files(admission_register="../book.xlsx#Sheet"))
+    refused(root, "[files] admission_register = '../book.xlsx' lies outside the pack folder")
+
+
+@pytest.mark.parametrize("name", ["loop.csv", "nul\u0000.csv"])
+def test_a_link_loop_or_a_nul_in_a_name_is_refused(tmp_path, name):
+    root = write_pack(tmp_path / "p", {}, with_files(calendar=name))
+    (root / "loop.csv").symlink_to("loop.csv")
+    with pytest.raises(PackError, match=r"^pack.toml: \[files\] calendar = .* is not a usable file name$"):
+        load_pack(root)
+    assert runner.invoke(app, ["validate", str(root)]).exit_code == 2
+
+
+# ---- init --------------------------------------------------------------------------------------
+
+
+def test_init_never_reads_a_file_that_links_out_of_the_folder(tmp_path, secret):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "pupils.csv").write_text(REGISTER, encoding="utf-8")
+    (folder / "term dates.csv").symlink_to(secret)
+    guess = guess_pack(folder)
+    assert set(guess.files) == {"admission_register"}
+    assert "term dates.csv: skipped, links outside the pack folder" in guess.notes
+    result = runner.invoke(app, ["init", str(folder)])
+    assert result.exit_code == 0 and SECRET not in result.output
