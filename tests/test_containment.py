@@ -1,7 +1,8 @@
-"""A pack reads only itself: every file it names, by [files], by a default name or through a link,
-is refused (exit 2, naming the pack.toml key) when it lies outside the pack folder."""
+"""A pack reads only itself: every file it names, by [files], by a default name, through a link or
+as its policy, is refused (exit 2, naming the pack.toml key) when it lies outside the pack folder."""
 
 import json
+import os
 import re
 
 import openpyxl
@@ -12,6 +13,7 @@ from auditor.cli import app
 from auditor.errors import PackError
 from auditor.load import load_pack
 from auditor.policy import load_policy
+from auditor.resources import policies_dir
 from auditor.scaffold import guess_pack
 from tests.test_load import PACK_TOML, REGISTER, write_pack
 
@@ -143,6 +145,69 @@ def test_a_link_loop_or_a_nul_in_a_name_is_refused(tmp_path, name):
     with pytest.raises(PackError, match=r"^pack.toml: \[files\] calendar = .* is not a usable file name$"):
         load_pack(root)
     assert runner.invoke(app, ["validate", str(root)]).exit_code == 2
+
+
+# ---- the pack's policy -------------------------------------------------------------------------
+
+POLICY = 'name = "local"\ntitle = "Local"\nextends = "statutory"\n'
+
+
+def with_policy(reference: str) -> str:
+    return PACK_TOML.replace("period_start", f"policy = {json.dumps(reference)}\nperiod_start")
+
+
+@pytest.mark.parametrize("reference", ["../local.toml", "{outside}", "sub/../../local.toml"])
+def test_a_policy_outside_the_pack_is_refused(tmp_path, reference):
+    (tmp_path / "local.toml").write_text(POLICY, encoding="utf-8")
+    reference = reference.format(outside=tmp_path / "local.toml")
+    root = write_pack(tmp_path / "p", {}, with_policy(reference))
+    (root / "sub").mkdir()
+    refused(root, "pack.toml", f"[inspection] policy = '{reference}' lies outside the pack folder")
+
+
+def test_a_policy_that_links_outside_the_pack_is_refused(tmp_path):
+    (tmp_path / "local.toml").write_text(POLICY, encoding="utf-8")
+    root = write_pack(tmp_path / "p", {}, with_policy("local.toml"))
+    (root / "local.toml").symlink_to(tmp_path / "local.toml")
+    refused(root, "[inspection] policy = 'local.toml' lies outside the pack folder")
+
+
+def test_a_policy_that_extends_one_outside_the_pack_is_refused(tmp_path):
+    (tmp_path / "base.toml").write_text(POLICY, encoding="utf-8")
+    root = write_pack(tmp_path / "p", {}, with_policy("policies/local.toml"))
+    (root / "policies").mkdir()
+    (root / "policies" / "local.toml").write_text(POLICY.replace('"statutory"', '"../base.toml"'), encoding="utf-8")
+    refused(root, "policies/local.toml: extends = '../base.toml' lies outside the pack folder")
+
+
+def test_a_bundled_name_cannot_climb_out_of_the_bundled_policies(tmp_path):
+    (tmp_path / "evil.toml").write_text(POLICY, encoding="utf-8")
+    climb = os.path.relpath(tmp_path / "evil", policies_dir())  # ../../../tmp/.../evil
+    root = write_pack(tmp_path / "p", {}, with_policy(climb))
+    refused(root, "pack.toml", "no bundled policy of that name")
+
+
+def test_the_packs_policy_is_read_from_the_pack_never_the_working_directory(tmp_path, monkeypatch):
+    """L8: a policy the pack names but lacks is not found in the folder the tool runs from."""
+    root = write_pack(tmp_path / "p", {}, with_policy("local.toml"))
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    (elsewhere / "local.toml").write_text(POLICY, encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+    refused(root, "pack.toml", "[inspection] policy = 'local.toml': no such file")
+    (root / "local.toml").write_text(POLICY.replace("Local", "The pack's own"), encoding="utf-8")
+    assert load_policy("local.toml", base=root).title == "The pack's own"
+    assert runner.invoke(app, ["validate", str(root)]).exit_code == 0
+
+
+def test_a_policy_the_user_names_is_read_from_the_working_directory(tmp_path, monkeypatch):
+    (tmp_path / "mine.toml").write_text(POLICY.replace("Local", "Mine"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_policy("mine.toml").title == "Mine"
+    assert load_policy(str(tmp_path / "mine.toml")).title == "Mine"
+    result = runner.invoke(app, ["explain", "REG005", "--policy", "mine.toml"])
+    assert result.exit_code == 0, result.output
+    assert "(policy local)" in result.output
 
 
 # ---- init --------------------------------------------------------------------------------------
