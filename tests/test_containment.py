@@ -1,9 +1,11 @@
 """A pack reads only itself: every file it names, by [files], by a default name, through a link or
-as its policy, is refused (exit 2, naming the pack.toml key) when it lies outside the pack folder."""
+as its policy, is refused (exit 2, naming the pack.toml key) when it lies outside the pack folder.
+And `init` writes pack.toml with a TOML library, so that no file name can add a key."""
 
 import json
 import os
 import re
+import tomllib
 
 import openpyxl
 import pytest
@@ -212,6 +214,29 @@ def test_a_policy_the_user_names_is_read_from_the_working_directory(tmp_path, mo
 
 # ---- init --------------------------------------------------------------------------------------
 
+HOSTILE_NAMES = [
+    'Pupils "Autumn".csv',
+    'adm" #\ncalendar = "\\u002ftmp\\u002frt-secret\\u002fsecret.csv" #.csv',
+    "pupils # not a comment.csv",
+    "back\\slash \\u0022 and 'single'.csv",
+    "tab\tand\rreturn.csv",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_init_writes_any_file_name_as_one_toml_string(tmp_path, name):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / name).write_text(REGISTER, encoding="utf-8")
+    result = runner.invoke(app, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    written = (folder / "pack.toml").read_text(encoding="utf-8")
+    config = tomllib.loads(written)
+    assert config["files"] == {"admission_register": name}
+    assert "# CHECK: the school's URN" in written
+    pack = load_pack(folder)
+    assert pack.inputs[0].file == name and pack.tables["admission_register"].loc[0, "surname"] == "Brown"
+
 
 def test_init_never_reads_a_file_that_links_out_of_the_folder(tmp_path, secret):
     folder = tmp_path / "exports"
@@ -223,3 +248,14 @@ def test_init_never_reads_a_file_that_links_out_of_the_folder(tmp_path, secret):
     assert "term dates.csv: skipped, links outside the pack folder" in guess.notes
     result = runner.invoke(app, ["init", str(folder)])
     assert result.exit_code == 0 and SECRET not in result.output
+
+
+def test_init_skips_a_file_whose_name_is_not_text(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "pupils.csv").write_text(REGISTER, encoding="utf-8")
+    (folder / os.fsdecode(b"Sch\xfcler.csv")).write_text(REGISTER, encoding="utf-8")  # a Latin-1 name
+    result = runner.invoke(app, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "Sch\ufffdler.csv: skipped, its name is not UTF-8 text" in result.output
+    assert tomllib.loads((folder / "pack.toml").read_text(encoding="utf-8"))["files"] == {"admission_register": "pupils.csv"}
