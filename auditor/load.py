@@ -133,7 +133,8 @@ def load_pack(root: str | Path) -> Pack:
     for spec in FILES:
         name = config.files.get(spec.key) or _default_file(root, spec)
         file_name, _ = split_sheet(name)
-        if not (root / file_name).is_file():
+        named_by = f"[files] {spec.key}" if spec.key in config.files else None
+        if not inside_pack(root, file_name, "pack.toml" if named_by else file_name, named_by).is_file():
             if spec.required:
                 raise PackError(name, "required file is missing from the pack")
             if spec.key in config.files:
@@ -152,6 +153,20 @@ def load_pack(root: str | Path) -> Pack:
         pack.inputs.append(summary)
         pack.rejected.extend(rejected)
     return pack
+
+
+def inside_pack(root: Path, name: str, file: str, key: str | None = None) -> Path:
+    """``root / name`` with every symlink resolved, refused if that lies outside the pack folder:
+    nothing outside a pack is read for it, whatever its pack.toml names or its links point to.
+    ``file`` and ``key`` say who named it, for the message (no key: a default file name)."""
+    named = f"{key} = {name!r} " if key else ""
+    try:
+        path = (root / name).resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL in the name
+        raise PackError(file, f"{named}is not a usable file name") from None
+    if not path.is_relative_to(root.resolve()):
+        raise PackError(file, f"{named}lies outside the pack folder" if key else "links outside the pack folder")
+    return path
 
 
 def _default_file(root: Path, spec: FileSpec) -> str:

@@ -8,11 +8,14 @@ guess comes back as a sentence, and the pack.toml says what to check.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomlkit
+
 from auditor.errors import PackError
-from auditor.load import FILES, FileSpec, Preset, detect_layout, presets, read_cells, resolve_columns
+from auditor.load import FILES, FileSpec, Preset, detect_layout, inside_pack, presets, read_cells, resolve_columns
 
 _SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 # Words in a file's name that hint at which register it is (a tie-breaker, never decisive).
@@ -71,7 +74,12 @@ def guess_pack(folder: Path) -> Guess:
     candidates: list[Preset | None] = [None, *presets().values()]
     all_fits: list[Fit] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _SUFFIXES):
+        shown = os.fsencode(path.name).decode("utf-8", "replace")
+        if shown != path.name:  # bytes that are no UTF-8 text: pack.toml could not name the file
+            guess.notes.append(f"{shown}: skipped, its name is not UTF-8 text (rename it)")
+            continue
         try:
+            inside_pack(folder, path.name, path.name)  # a link out of the folder is never read
             cells = read_cells(path.read_bytes(), path.name)
         except PackError as err:
             guess.notes.append(f"{path.name}: skipped, {err.problem}")
@@ -110,32 +118,41 @@ def describe(guess: Guess) -> list[str]:
 
 
 def pack_toml(guess: Guess, today: dt.date) -> str:
+    """The pack.toml for ``guess``, written by a TOML library: a file's name, whatever it holds
+    (quotes, ``#``, line breaks), stays one string value and cannot add a key."""
     start = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-    out = [
-        "# Written by `register-audit init`: check every line marked CHECK before inspecting.",
-        "",
-        "[school]",
-        'urn = "000000"        # CHECK: the school\'s URN',
-        'name = "CHECK: school name"',
-        'la = ""',
-        "",
-        "[inspection]",
-        f"date = {today.isoformat()}     # CHECK: the 'as at' date",
-        f"period_start = {start.isoformat()}  # CHECK: the first date the inspection looks at",
-        'policy = "statutory"',
-        "",
-        "[files]",
-    ]
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Written by `register-audit init`: check every line marked CHECK before inspecting."))
+    doc.add(tomlkit.nl())
+    doc["school"] = _table(urn=("000000", "CHECK: the school's URN"), name=("CHECK: school name", None), la=("", None))
+    doc["inspection"] = _table(
+        date=(today, "CHECK: the 'as at' date"),
+        period_start=(start, "CHECK: the first date the inspection looks at"),
+        policy=("statutory", None),
+    )
+    files = {}
     for key, fit in guess.files.items():
         spec = next(s for s in FILES if s.key == key)
         if fit.file != spec.default_name:
-            out.append(f'{key} = "{fit.file}"')
+            files[key] = (fit.file, None)
         if fit.layout and fit.layout != "long":
-            out.append(f'attendance_layout = "{fit.layout}"  # guessed from the headers')
-    out.append("")
-    if guess.preset:
-        out += ["[columns]", f'preset = "{guess.preset}"  # guessed from the headers', ""]
+            files["attendance_layout"] = (fit.layout, "guessed from the headers")
+    doc["files"] = _table(**files)
+    columns = _table(**({"preset": (guess.preset, "guessed from the headers")} if guess.preset else {}))
     for key, fit in guess.files.items():
         if fit.preset and fit.preset != guess.preset:
-            out += [f"[columns.{key}]", f'preset = "{fit.preset}"  # guessed from the headers', ""]
-    return "\n".join(out)
+            columns[key] = _table(preset=(fit.preset, "guessed from the headers"))
+    if columns:
+        doc["columns"] = columns
+    return tomlkit.dumps(doc).rstrip("\n") + "\n"
+
+
+def _table(**entries: tuple[object, str | None]) -> tomlkit.items.Table:
+    """A TOML table of ``key = value  # comment``, with a blank line after it."""
+    table = tomlkit.table()
+    for key, (value, comment) in entries.items():
+        item = tomlkit.item(value)
+        table.add(key, item.comment(comment) if comment else item)
+    if entries:
+        table.add(tomlkit.nl())
+    return table
