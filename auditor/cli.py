@@ -37,6 +37,9 @@ EXIT_STATUSES = (
 )
 
 
+REFUSED = {"inspect": "Cannot inspect the pack", "validate": "The pack is malformed", "init": "Cannot write a pack"}
+
+
 class Commands(TyperGroup):
     """Every command's errors, in one place. A ``PackError`` is exit 2 with its message. Any
     other exception is an internal error, exit 3: one line naming its kind and its crash report,
@@ -48,7 +51,8 @@ class Commands(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):  # click's own: usage errors are 2
             raise
         except PackError as err:
-            errors.print(Text.assemble(("error", "bold red"), ": ", str(err)), soft_wrap=True)
+            heading = REFUSED.get(ctx.invoked_subcommand, "error")
+            errors.print(Text.assemble((heading, "bold red"), ": ", str(err)), soft_wrap=True)
             raise typer.Exit(2) from None
         except Exception as err:
             command = ctx.invoked_subcommand or ctx.info_name or "register-audit"

@@ -6,6 +6,8 @@ is printed as it is, never read as Rich markup or emoji."""
 import datetime as dt
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -46,6 +48,19 @@ def test_version_prints_the_version_as_ruff_and_pytest_do():
     result = run("--version")
     assert result.exit_code == 0
     assert result.output == f"register-audit {auditor.__version__}\n"
+
+
+def test_the_installed_command_refuses_without_a_traceback(tmp_path):
+    """As a user runs it, in a process of its own, where typer's pretty exceptions would show."""
+    version = subprocess.run([sys.executable, "-m", "auditor", "--version"], capture_output=True, text=True)
+    assert (version.returncode, version.stdout) == (0, f"register-audit {auditor.__version__}\n")
+    refused = subprocess.run(
+        [sys.executable, "-m", "auditor", "inspect", str(one_unnotified_deletion(tmp_path)),
+         "--out", str(tmp_path / "o"), "--as-of", "31/08/2023"],
+        capture_output=True, text=True,
+    )
+    assert refused.returncode == 2
+    assert "Traceback" not in refused.stderr and "before the period start" in refused.stderr
 
 
 def test_help_documents_the_exit_statuses_and_the_always_written_json():
