@@ -284,6 +284,8 @@ def inspect_la_command(
     total = len(find_packs(folder))
     if total == 0:
         raise PackError(str(folder), "holds no packs (folders with a pack.toml)")
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     seen = {"pupils": 0, "marks": 0, "failed": 0}
     with Progress(
         TextColumn("[bold]schools"),
@@ -304,11 +306,10 @@ def inspect_la_command(
             seen["failed"] += 0 if result.ok else 1
             progress.update(task, advance=1, **seen)
 
-        with _writing(out):
-            summary = inspect_authority(
-                folder, out, as_of=as_of_date, policy=policy, formats=chosen_formats, workers=workers,
-                on_result=advance,
-            )
+        summary = inspect_authority(
+            folder, out, as_of=as_of_date, policy=policy, formats=chosen_formats, workers=workers,
+            on_result=advance,
+        )
     with _writing(out):
         paths = write_summary(summary, out)
     for school in summary.failed:

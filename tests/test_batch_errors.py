@@ -168,3 +168,15 @@ def test_schools_judged_on_one_day_show_that_day(tmp_path):
     assert inspect_la(authority, out).exit_code == 0
     html = " ".join((out / "authority-summary.html").read_text(encoding="utf-8").split())
     assert "At 14/03/2025</th>" in html and "schools judged as at 14/03/2025" in html
+
+
+def test_out_naming_a_file_is_exit_2_before_any_pack_is_inspected(tmp_path):
+    authority = tmp_path / "authority"
+    a_school(authority / "one", "100001")
+    afile = tmp_path / "afile"
+    afile.write_text("", encoding="utf-8")
+
+    result = inspect_la(authority, afile)
+
+    assert result.exit_code == 2
+    assert "afile" in result.output and "is a file" in result.output and "Traceback" not in result.output
