@@ -42,25 +42,40 @@ def indicator_totals(summary: AuthoritySummary) -> dict[str, object]:
     return out
 
 
+def as_at_label(summary: AuthoritySummary) -> str:
+    """The date the schools were judged as at, and so of the "at the date" indicators: each
+    school's own, which are one date only when every school was judged as at the same day."""
+    dates = summary.as_at_range
+    if dates is None:
+        return "each school's inspection date"
+    first, last = (f"{d:%d/%m/%Y}" for d in dates)
+    return first if first == last else f"each school's inspection date ({first}–{last})"
+
+
 def write_summary(summary: AuthoritySummary, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "authority-summary.json", out / "authority-summary.csv", out / "authority-summary.html"]
-    document = {**summary.model_dump(mode="json"), "indicators": indicator_totals(summary)}
+    indicators = {**indicator_totals(summary), "at_date": as_at_label(summary)}
+    document = {**summary.model_dump(mode="json"), "indicators": indicators}
 
     paths[0].write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
     with paths[1].open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["urn", "school", "pack", "status", "rule", *SEVERITIES])
+        writer.writerow(["urn", "school", "pack", "as_at", "status", "rule", *SEVERITIES, "generated_on"])
         for school in summary.schools:
             status = "inspected" if school.ok else f"failed: {school.error}"
+            as_at = f"{school.as_at:%d/%m/%Y}" if school.as_at else ""
             rows = school.findings.items() if school.findings else [("", {})]
             for code, counts in rows:
-                cells = [school.urn, school.name, school.pack, status, code, *(counts.get(s, 0) for s in SEVERITIES)]
+                cells = [
+                    school.urn, school.name, school.pack, as_at, status, code,
+                    *(counts.get(s, 0) for s in SEVERITIES), f"{summary.generated_on:%d/%m/%Y}",
+                ]
                 writer.writerow([spreadsheet_safe(cell) for cell in cells])
     html = _templates().get_template("authority.html.j2").render(
         summary=summary,
         totals=totals_by_rule(summary),
-        indicators=indicator_totals(summary),
+        indicators=indicators,
         severities=SEVERITIES,
         bands=PART_TIME_BANDS,
     )

@@ -2,8 +2,8 @@
 rules engine's C core is not thread-safe, and processes use every core), each school's outputs
 written beside the others, and an authority summary made from the schools' results.
 
-One school's failure (a malformed pack, or a fault while inspecting it) is reported in the
-summary and does not stop the others.
+One school's failure (a pack that cannot be used, or an internal error while inspecting it) is
+reported in the summary and does not stop the others.
 """
 
 from __future__ import annotations
@@ -15,22 +15,28 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
-from auditor.errors import PackError
+from auditor.errors import PackError, describe_crash
 from auditor.findings import Inspection
 from auditor.indicators import Indicators
 from auditor.inspection import inspect, prepare_process
 from auditor.report import write_outputs
 
 
+SUMMARY_FILES = ("authority-summary.json", "authority-summary.csv", "authority-summary.html")
+
+
 class SchoolResult(BaseModel):
     pack: str  # the pack folder, relative to the authority folder
     ok: bool
+    failure: Literal["refused", "crashed"] | None = None  # the pack cannot be used; an internal error
     error: str | None = None
     urn: str | None = None
     name: str | None = None
+    as_at: dt.date | None = None  # the date the school was judged as at
     outputs: str | None = None  # the school's output folder, relative to the summary
     pupils: int = 0
     marks: int = 0
@@ -44,7 +50,8 @@ class SchoolResult(BaseModel):
 
 class AuthoritySummary(BaseModel):
     folder: str
-    inspected_on: dt.date
+    generated_on: dt.date  # the day the summary was made; each school was judged as at its as_at
+    as_of: dt.date | None = None  # the date every school was asked to be judged as at, if one was
     schools: list[SchoolResult]
     rules: dict[str, str]  # code -> title, in catalogue order
     seconds: float
@@ -53,6 +60,16 @@ class AuthoritySummary(BaseModel):
     @property
     def failed(self) -> list[SchoolResult]:
         return [s for s in self.schools if not s.ok]
+
+    @property
+    def crashed(self) -> list[SchoolResult]:
+        return [s for s in self.schools if s.failure == "crashed"]
+
+    @property
+    def as_at_range(self) -> tuple[dt.date, dt.date] | None:
+        """The earliest and latest dates the inspected schools were judged as at."""
+        dates = [s.as_at for s in self.schools if s.ok and s.as_at]
+        return (min(dates), max(dates)) if dates else None
 
 
 def find_packs(folder: Path) -> list[Path]:
@@ -66,27 +83,55 @@ def _pack_size(pack: Path) -> int:
 
 
 def _output_name(pack: Path, folder: Path) -> str:
-    relative = pack.relative_to(folder).as_posix() or pack.name
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", relative)
+    relative = pack.relative_to(folder).as_posix()
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", relative if relative != "." else pack.name)
+
+
+def output_folders(packs: Iterable[Path], folder: Path) -> dict[Path, str]:
+    """Each pack's output folder: its path made safe as a name, and made unique by a number where
+    two would be the same (``school a`` and ``school_a``; compared case-blind, as Windows and
+    macOS do), so that no two packs write to one folder. Decided once, before any pack runs."""
+    taken = {name.casefold() for name in SUMMARY_FILES}
+    names = {}
+    for pack in sorted(packs):
+        base = name = _output_name(pack, folder)
+        number = 1
+        while name.casefold() in taken:
+            number += 1
+            name = f"{base}-{number}"
+        taken.add(name.casefold())
+        names[pack] = name
+    return names
 
 
 def inspect_school(
-    pack: Path, folder: Path, out: Path, as_of: dt.date | None, policy: str | None, formats: tuple[str, ...]
+    pack: Path,
+    folder: Path,
+    out: Path,
+    as_of: dt.date | None,
+    policy: str | None,
+    formats: tuple[str, ...],
+    outputs: str | None = None,
 ) -> SchoolResult:
-    """Inspect one pack and write its outputs; never raises, so one school cannot stop the rest."""
+    """Inspect one pack and write its outputs into ``out / outputs``; never raises, so one
+    school cannot stop the rest. An internal error is reported by its kind and crash report,
+    never its message, which can hold a cell's value."""
     began = time.perf_counter()
-    name = _output_name(pack, folder)
+    name = outputs or _output_name(pack, folder)
     relative = pack.relative_to(folder).as_posix() or "."
+
+    def failed(failure: str, error: str) -> SchoolResult:
+        return SchoolResult(pack=relative, ok=False, failure=failure, error=error, seconds=time.perf_counter() - began)
+
     try:
         result = inspect(pack, as_of=as_of, policy=policy)
         write_outputs(result, out / name, formats)
     except PackError as err:
-        return SchoolResult(pack=relative, ok=False, error=str(err), seconds=time.perf_counter() - began)
+        return failed("refused", str(err))
+    except OSError as err:  # the outputs cannot be written
+        return failed("refused", f"{err.filename or out / name}: cannot be written ({err.strerror or err})")
     except Exception as err:  # a fault in one school must not stop the authority's run
-        return SchoolResult(
-            pack=relative, ok=False, error=f"internal error: {type(err).__name__}: {err}",
-            seconds=time.perf_counter() - began,
-        )
+        return failed("crashed", describe_crash("inspect-la", err))
     return _summarise(result, relative, name, time.perf_counter() - began)
 
 
@@ -101,6 +146,7 @@ def _summarise(result: Inspection, relative: str, outputs: str, seconds: float) 
         ok=True,
         urn=result.school.urn,
         name=result.school.name,
+        as_at=result.inspection.date,
         outputs=outputs,
         pupils=result.indicators.pupils_on_roll if result.indicators else 0,
         marks=marks,
@@ -128,6 +174,7 @@ def inspect_authority(
 
     began = time.perf_counter()
     packs = find_packs(folder)
+    names = output_folders(packs, folder)
     workers = max(1, min(workers or os.cpu_count() or 1, len(packs) or 1))
     out.mkdir(parents=True, exist_ok=True)
     formats = tuple(formats)
@@ -135,7 +182,7 @@ def inspect_authority(
     with ProcessPoolExecutor(max_workers=workers, initializer=prepare_process) as pool:
         # Largest first, so that no large school is left running alone at the end.
         futures = [
-            pool.submit(inspect_school, pack, folder, out, as_of, policy, formats)
+            pool.submit(inspect_school, pack, folder, out, as_of, policy, formats, names[pack])
             for pack in sorted(packs, key=_pack_size, reverse=True)
         ]
         for future in as_completed(futures):
@@ -146,7 +193,8 @@ def inspect_authority(
     results.sort(key=lambda r: r.pack)
     return AuthoritySummary(
         folder=str(folder),
-        inspected_on=as_of or dt.date.today(),
+        generated_on=dt.date.today(),
+        as_of=as_of,
         schools=results,
         rules={rule.code: rule.title for rule in load_rules()},
         seconds=time.perf_counter() - began,

@@ -13,19 +13,24 @@ from auditor.errors import PackError
 from auditor.findings import Inspection, ResolvedFinding
 
 
-def load_previous(path: str | Path) -> tuple[dt.date | None, list[ResolvedFinding]]:
+def load_previous(path: str | Path, urn: str | None = None) -> tuple[dt.date | None, list[ResolvedFinding]]:
     """The previous inspection's date and findings. Reads only the fields compared, so a
-    findings.json from an older version of the tool still works."""
+    findings.json from an older version of the tool still works. Given this school's ``urn``,
+    refuses the findings of another school, whose findings would all seem resolved."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         findings = [ResolvedFinding.model_validate(f) for f in data["findings"]]
         date = data.get("inspection", {}).get("date")
-        return (dt.date.fromisoformat(date) if date else None), findings
+        theirs = data.get("school", {}).get("urn")
+        previous_date = dt.date.fromisoformat(date) if date else None
     except FileNotFoundError:
         raise PackError(str(path), "no such file") from None
-    except (OSError, ValueError, KeyError, TypeError, ValidationError) as err:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError) as err:
         raise PackError(str(path), f"not a findings.json: {str(err).splitlines()[0]}") from None
+    if urn is not None and theirs is not None and str(theirs) != str(urn):
+        raise PackError(str(path), f"holds the findings of URN {theirs}, not of this school (URN {urn})")
+    return previous_date, findings
 
 
 def compare(inspection: Inspection, previous_date: dt.date | None, previous: list[ResolvedFinding]) -> Inspection:

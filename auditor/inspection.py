@@ -11,6 +11,7 @@ import pandas as pd
 
 from auditor import engine
 from auditor.calendar import SchoolCalendar
+from auditor.errors import PackError
 from auditor.extract import RegisterExtractor
 from auditor.facts import Context, build_facts
 from auditor.findings import (
@@ -49,12 +50,18 @@ def inspect(
 ) -> Inspection:
     """Inspect the pack at ``pack_path`` as at ``as_of`` (default: the pack's inspection date)
     under ``policy`` (default: the pack's), deriving and judging the facts in ``processes``
-    processes. Raises ``PackError`` when the pack cannot be read."""
+    processes. Raises ``PackError`` when the pack cannot be read, or ``as_of`` is before the
+    period inspected starts."""
     from auditor import __version__
 
     pack = load_pack(pack_path)
     settings = pack.config.inspection
     as_of = as_of or settings.date
+    if as_of < settings.period_start:
+        raise PackError(
+            "pack.toml",
+            f"--as-of {as_of:%d/%m/%Y} is before the period start {settings.period_start:%d/%m/%Y} (period_start)",
+        )
     chosen = load_policy(policy or settings.policy, base=pack.root)
     thresholds = chosen.values_on(as_of)
     context = _context(pack, as_of, settings.period_start, thresholds)
