@@ -62,7 +62,7 @@ def inspect(
             "pack.toml",
             f"--as-of {as_of:%d/%m/%Y} is before the period start {settings.period_start:%d/%m/%Y} (period_start)",
         )
-    chosen = load_policy(policy or settings.policy, base=pack.root)
+    chosen = load_policy(policy) if policy else load_policy(settings.policy, base=pack.root)
     thresholds = chosen.values_on(as_of)
     context = _context(pack, as_of, settings.period_start, thresholds)
 
