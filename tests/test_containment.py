@@ -210,6 +210,10 @@ def test_a_policy_the_user_names_is_read_from_the_working_directory(tmp_path, mo
     result = runner.invoke(app, ["explain", "REG005", "--policy", "mine.toml"])
     assert result.exit_code == 0, result.output
     assert "(policy local)" in result.output
+    pack = write_pack(tmp_path / "pack", {"admission_register.csv": REGISTER})
+    result = runner.invoke(app, ["inspect", str(pack), "--policy", "mine.toml", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "out" / "findings.json").read_text())["inspection"]["policy"] == "local"
 
 
 # ---- init --------------------------------------------------------------------------------------
