@@ -203,30 +203,46 @@ def write_pdf(inspection: Inspection, out: Path) -> Path:
     return path
 
 
-def write_xlsx(inspection: Inspection, out: Path) -> Path:
+# Excel opens no sheet of more rows than this; a longer list goes on in a sheet "<title> (2)".
+XLSX_MAX_ROWS = 1_048_576
+
+
+def write_xlsx(inspection: Inspection, out: Path, max_rows: int = XLSX_MAX_ROWS) -> Path:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    # Written as a stream (write-only): a million rejected marks need not be held as cells.
+    book = Workbook(write_only=True)
+    bold, wrapped = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+
+    def cell(sheet, value: object, **style) -> WriteOnlyCell:
+        made = WriteOnlyCell(sheet, value=_xlsx_value(value))
+        if isinstance(made.value, str):
+            made.data_type = "s"  # text, never a formula, whatever it holds
+        for name, setting in style.items():
+            setattr(made, name, setting)
+        return made
 
     def add_sheet(title: str, header: Iterable[str], rows: Iterable[Iterable[object]], widths: dict[int, int]):
-        sheet = book.create_sheet(title)
-        sheet.append(list(header))
-        for row in rows:
-            sheet.append([_xlsx_value(value) for value in row])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text, never a formula, whatever it holds
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        for column, width in widths.items():
-            sheet.column_dimensions[chr(ord("A") + column)].width = width
-        return sheet
+        header, rows = list(header), iter(rows)
+        row, part = next(rows, None), 1
+        while True:
+            sheet = book.create_sheet(title if part == 1 else f"{title} ({part})")
+            sheet.freeze_panes = "A2"
+            for column, width in widths.items():
+                sheet.column_dimensions[get_column_letter(column + 1)].width = width
+            sheet.append([cell(sheet, name, font=bold) for name in header])
+            written = 1
+            while row is not None and written < max_rows:
+                sheet.append([cell(sheet, value, alignment=wrapped) for value in row])
+                row, written = next(rows, None), written + 1
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{written}"
+            if row is None:
+                return
+            part += 1
 
-    book = Workbook()
-    book.remove(book.active)
     wide = {FINDING_COLUMNS.index(c): 60 for c in ("summary", "evidence", "legal_basis", "action")}
     add_sheet("Findings", FINDING_COLUMNS, finding_rows(inspection), {0: 20, 2: 30, 6: 24, **wide})
     add_sheet(

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from auditor.cli import app
 from auditor.findings import RejectedRowInfo
-from auditor.report import PRINTED, SCREEN, reason_kind, rejections, render_html
+from auditor.report import PRINTED, SCREEN, reason_kind, rejections, render_html, write_xlsx
 from tests.test_views import a_finding, a_week, report  # noqa: F401 (report is a fixture)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_registers" / "example-primary"
@@ -104,3 +104,18 @@ def test_a_long_register_extract_is_printed_by_its_first_and_last_weeks(report):
     assert week_rows(printed) == [f"{m:%d/%m/%Y}" for m in mondays[:half] + mondays[-half:]]
     assert f"{60 - 2 * half} weeks from {mondays[half]:%d/%m/%Y} not shown" in printed
     assert len(week_rows(render_html(long_run, SCREEN))) == 60
+
+
+def test_findings_xlsx_lists_every_rejected_row_going_on_in_another_sheet_at_the_row_limit(report, tmp_path):  # noqa: F811
+    import openpyxl
+
+    rows = [RejectedRowInfo("attendance.csv", line, f"code 'Q{line}' is not a code", "code") for line in range(2, 9)]
+    write_xlsx(report.model_copy(update={"rejected_rows": rows}), tmp_path, max_rows=3)  # a header and 2 rows a sheet
+    book = openpyxl.load_workbook(tmp_path / "findings.xlsx")
+    parts = ["Rejected rows"] + [f"Rejected rows ({n})" for n in (2, 3, 4)]
+    assert [name for name in book.sheetnames if name.startswith("Rejected")] == parts
+    listed = [row for name in parts for row in book[name].iter_rows(min_row=2, values_only=True)]
+    assert listed == [(r.file, r.line, r.reason, r.column) for r in rows]
+    assert all(
+        book[name].freeze_panes == "A2" and [c.value for c in book[name][1]][:2] == ["file", "line"] for name in parts
+    )
