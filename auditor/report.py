@@ -114,7 +114,7 @@ class Limits:
 
 SCREEN = Limits()
 # The printed report (report.pdf) is made in bounded time and memory whatever the data.
-PRINTED = Limits(findings_in_full=100, lines=500, extract_weeks=16)
+PRINTED = Limits(findings_in_full=100, lines=300, extract_weeks=12)
 
 # The values of a row in a reason: the cell values it quotes ("'2024/09/02' is not a date"),
 # dates, and the line numbers it refers to.
