@@ -100,8 +100,8 @@ def _templates() -> Environment:
 
 @dataclass(frozen=True)
 class Limits:
-    """How much of what grows with the data a report shows (None: all of it). findings.json,
-    findings.csv and findings.xlsx always hold everything."""
+    """How much of what grows with the data a report shows (None: all of it). findings.json and
+    findings.xlsx always hold everything, and findings.csv every finding."""
 
     findings_in_full: int | None = None  # then one line each, up to ``lines``
     lines: int | None = None  # rows of any list: findings in brief, referrals, resolved findings
@@ -124,7 +124,7 @@ _ROW_VALUES = re.compile(r"'.*?'(?= is not\b)|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\
 @lru_cache(maxsize=1 << 14)  # rows rejected by the thousand share a few reasons
 def reason_kind(reason: str) -> str:
     """A rejected row's reason with its row's values elided: the rows that fail the same way
-    share it, and it names no pupil."""
+    share it, and it quotes none of the row's cells."""
     return _ROW_VALUES.sub(lambda m: "'…'" if m.group().startswith("'") else "…", reason)
 
 
