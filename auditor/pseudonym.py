@@ -45,7 +45,7 @@ _UPN = re.compile(r"\b[A-Z]\d{11}[0-9A-Z]\b")
 _PSEUDONYM = re.compile(r"(?:P|Pupil )[0-9A-F]{10}")
 # One candidate of a list match as matching.match_candidates writes it (joined by "; "):
 # "UPN (Surname, Forename, born dd/mm/yyyy)".
-_CANDIDATE = re.compile(r"(?P<upn>[^;()]+?) \((?P<name>[^;]+?), born (?P<born>\d{2}/\d{2}/\d{4}|\?)\)")
+_CANDIDATE = re.compile(r"(?P<upn>[^;()\s][^;()]*?) \((?P<name>[^;]+?), born (?P<born>\d{2}/\d{2}/\d{4}|\?)\)")
 # A name in a rejected row that is more than one pupil's: who it is cannot be told.
 _SOME_PUPIL = "[pupil]"
 

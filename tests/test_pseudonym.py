@@ -206,3 +206,27 @@ def test_pseudonymise_from_the_command_line_on_the_sample(tmp_path):
     data = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert data["inspection"]["pseudonymised"] is True
     assert not [f["summary"] for f in data["findings"] if "O'Neill" in f["summary"] or "Siobh" in f["summary"]]
+
+
+def test_an_ambiguous_match_names_each_candidate_by_its_own_upn(sample):
+    # A return with no UPN for "Smith, Noah" that two pupils of that name could be.
+    original, _, _ = sample
+    candidates = "W961215418019 (Smith, Noah, born 01/02/2016); H961215418009 (Smith, Noah, born 01/02/2016)"
+    finding = original.findings[0].model_copy(
+        update={
+            "upn": None,
+            "pupil": "Smith, Noah",
+            "summary": f"The return for Smith, Noah matches 2 pupils: {candidates}.",
+            "evidence": {"match": "ambiguous", "candidates": candidates, "given_upn": None},
+        }
+    )
+    odd = finding.model_copy(update={"evidence": {"candidates": "Smith, Noah or Smith, Fatima"}})
+    (after, withheld) = pseudonymise(original.model_copy(update={"findings": [finding, odd]})).findings
+    first, second = PSEUDONYM.findall(after.evidence["candidates"])
+    assert after.upn is None and len({after.pupil, f"Pupil {first}", f"Pupil {second}"}) == 3
+    assert (
+        after.evidence["candidates"]
+        == f"P{first} (Pupil {first}, born 01/02/2016); P{second} (Pupil {second}, born 01/02/2016)"
+    )
+    assert after.summary == f"The return for {after.pupil} matches 2 pupils: {after.evidence['candidates']}."
+    assert withheld.evidence["candidates"] == "[candidates withheld]"
