@@ -34,6 +34,7 @@ import hmac
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from auditor.findings import Finding, Inspection, ResolvedFinding
@@ -100,7 +101,8 @@ def pseudonymise(inspection: Inspection, key: bytes | str | None = None) -> Insp
 
     findings = [_finding(f, pseudonyms) for f in inspection.findings]
     resolved = [_resolved(f, pseudonyms) for f in inspection.resolved]
-    clean = _replacer(_known_identities(inspection, pseudonyms), pseudonyms)
+    # Rows rejected by the thousand share a few kinds of reason: each kind is cleaned once.
+    clean = cache(_replacer(_known_identities(inspection, pseudonyms), pseudonyms))
     rejected = [replace(row, reason=clean(reason_kind(row.reason))) for row in inspection.rejected_rows]
     info = inspection.inspection.model_copy(update={"pseudonymised": True})
     return inspection.model_copy(
