@@ -5,14 +5,16 @@ rendered from the ``Inspection`` alone."""
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from auditor.catalogue import entries
-from auditor.findings import Finding, Inspection
+from auditor.findings import Finding, Inspection, RejectedRowInfo
 from auditor.resources import reports_dir, template_bytecode_cache
 from auditor.text import plural, uk_date
 
@@ -96,12 +98,76 @@ def _templates() -> Environment:
     return env
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How much of what grows with the data a report shows (None: all of it). findings.json and
+    findings.xlsx always hold everything, and findings.csv every finding."""
+
+    findings_in_full: int | None = None  # then one line each, up to ``lines``
+    lines: int | None = None  # rows of any list: findings in brief, referrals, resolved findings
+    extract_weeks: int | None = None  # weeks of a register extract: its first and last halves
+    # Rejected rows, on screen too: thousands of rows that fail alike are read as a count by
+    # reason (a browser need not load 8 MB of them, nor a million marks' worth).
+    rejected_rows: int = 100
+    rejection_kinds: int = 40
+
+
+SCREEN = Limits()
+# The printed report (report.pdf) is made in bounded time and memory whatever the data.
+PRINTED = Limits(findings_in_full=100, lines=300, extract_weeks=12)
+
+# The values of a row in a reason: the cell values it quotes ("'2024/09/02' is not a date"),
+# dates, and the line numbers it refers to.
+_ROW_VALUES = re.compile(r"'.*?'(?= is not\b)|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b|(?<=\bline )\d+")
+
+
+@lru_cache(maxsize=1 << 14)  # rows rejected by the thousand share a few reasons
+def reason_kind(reason: str) -> str:
+    """A rejected row's reason with its row's values elided: the rows that fail the same way
+    share it, and it quotes none of the row's cells."""
+    return _ROW_VALUES.sub(lambda m: "'…'" if m.group().startswith("'") else "…", reason)
+
+
+@dataclass
+class Rejections:
+    """The rejected rows of one file that share a kind of reason."""
+
+    file: str
+    reason: str
+    rows: int = 0
+    first_line: int = 0
+    columns: dict[str, None] = field(default_factory=dict)  # in the order first met
+
+    @property
+    def column(self) -> str:
+        names = list(self.columns)
+        if len(names) <= 1:
+            return names[0] if names else ""
+        return f"{names[0]} and {plural(len(names) - 1, 'other')}"
+
+
+def rejections(rows: Iterable[RejectedRowInfo]) -> list[Rejections]:
+    """Rejected rows counted by file and kind of reason, in file order, the commonest first."""
+    kinds: dict[tuple[str, str], Rejections] = {}
+    for row in rows:
+        reason = reason_kind(row.reason)
+        kind = kinds.get((row.file, reason))
+        if kind is None:
+            kind = kinds[row.file, reason] = Rejections(row.file, reason, first_line=row.line)
+        kind.rows += 1
+        kind.first_line = min(kind.first_line, row.line)
+        if row.column:
+            kind.columns.setdefault(row.column)
+    files = list(dict.fromkeys(kind.file for kind in kinds.values()))
+    return sorted(kinds.values(), key=lambda k: (files.index(k.file), -k.rows))
+
+
 def cme_referrals(inspection: Inspection) -> list[Finding]:
     """Red findings of rules that concern a child's whereabouts or education (``refer_to_cme``)."""
     return [f for f in inspection.findings if f.refer_to_cme and f.severity == "red"]
 
 
-def render_html(inspection: Inspection) -> str:
+def render_html(inspection: Inspection, limits: Limits = SCREEN) -> str:
     catalogue = {e.code: e for e in entries()}
     return (
         _templates()
@@ -112,6 +178,8 @@ def render_html(inspection: Inspection) -> str:
             severities=("red", "amber", "green"),
             referrals=cme_referrals(inspection),
             weekdays=("Mon", "Tue", "Wed", "Thu", "Fri"),
+            limits=limits,
+            rejections=rejections(inspection.rejected_rows),
         )
     )
 
@@ -131,34 +199,50 @@ def write_pdf(inspection: Inspection, out: Path) -> Path:
     import weasyprint  # imported here: slow to load, and only PDF needs it (and its pango libraries)
 
     path = out / "report.pdf"
-    weasyprint.HTML(string=render_html(inspection), url_fetcher=_refuse_to_fetch).write_pdf(path)
+    weasyprint.HTML(string=render_html(inspection, PRINTED), url_fetcher=_refuse_to_fetch).write_pdf(path)
     return path
 
 
-def write_xlsx(inspection: Inspection, out: Path) -> Path:
+# Excel opens no sheet of more rows than this; a longer list goes on in a sheet "<title> (2)".
+XLSX_MAX_ROWS = 1_048_576
+
+
+def write_xlsx(inspection: Inspection, out: Path, max_rows: int = XLSX_MAX_ROWS) -> Path:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    # Written as a stream (write-only): a million rejected marks need not be held as cells.
+    book = Workbook(write_only=True)
+    bold, wrapped = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+
+    def cell(sheet, value: object, **style) -> WriteOnlyCell:
+        made = WriteOnlyCell(sheet, value=_xlsx_value(value))
+        if isinstance(made.value, str):
+            made.data_type = "s"  # text, never a formula, whatever it holds
+        for name, setting in style.items():
+            setattr(made, name, setting)
+        return made
 
     def add_sheet(title: str, header: Iterable[str], rows: Iterable[Iterable[object]], widths: dict[int, int]):
-        sheet = book.create_sheet(title)
-        sheet.append(list(header))
-        for row in rows:
-            sheet.append([_xlsx_value(value) for value in row])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text, never a formula, whatever it holds
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        for column, width in widths.items():
-            sheet.column_dimensions[chr(ord("A") + column)].width = width
-        return sheet
+        header, rows = list(header), iter(rows)
+        row, part = next(rows, None), 1
+        while True:
+            sheet = book.create_sheet(title if part == 1 else f"{title} ({part})")
+            sheet.freeze_panes = "A2"
+            for column, width in widths.items():
+                sheet.column_dimensions[get_column_letter(column + 1)].width = width
+            sheet.append([cell(sheet, name, font=bold) for name in header])
+            written = 1
+            while row is not None and written < max_rows:
+                sheet.append([cell(sheet, value, alignment=wrapped) for value in row])
+                row, written = next(rows, None), written + 1
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{written}"
+            if row is None:
+                return
+            part += 1
 
-    book = Workbook()
-    book.remove(book.active)
     wide = {FINDING_COLUMNS.index(c): 60 for c in ("summary", "evidence", "legal_basis", "action")}
     add_sheet("Findings", FINDING_COLUMNS, finding_rows(inspection), {0: 20, 2: 30, 6: 24, **wide})
     add_sheet(
