@@ -65,12 +65,10 @@ def deletion_facts(context: Context) -> list[dict[str, Any]]:
 
     senior = senior_year_group(context)
     deleted["senior_year_leaver"] = deleted["year_group"].eq(senior) if senior else False
-    term_ends = {
-        year: context.calendar.summer_term_end(year) for year in _academic_year_end(deleted["deletion_date"]).unique()
-    }
-    deleted["final_term_end"] = pd.to_datetime(
-        _academic_year_end(deleted["deletion_date"]).map(lambda year: term_ends[year][0])
-    )
+    year_end = _academic_year_end(deleted["deletion_date"])
+    term_ends = {year: context.calendar.summer_term_end(year) for year in year_end.unique()}
+    deleted["final_term_end"] = pd.to_datetime(year_end.map({y: day for y, (day, _) in term_ends.items()}))
+    deleted["final_term_end_estimated"] = year_end.map({y: guess for y, (_, guess) in term_ends.items()})
     deleted["days_after_final_term_end"] = (deleted["deletion_date"] - deleted["final_term_end"]).dt.days
 
     deleted["id"] = fact_ids("deletion", deleted["upn"], deleted["deletion_date"])
@@ -91,6 +89,7 @@ def deletion_facts(context: Context) -> list[dict[str, Any]]:
         "return_matched_by",
         "senior_year_leaver",
         "final_term_end",
+        "final_term_end_estimated",
         "days_after_final_term_end",
         "absence_before_school_days",
         "absence_before_start",
