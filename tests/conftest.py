@@ -145,9 +145,12 @@ def registered_again(pack, name, day):
     pack.pupils[f"{name} (second entry)"] = again
 
 
-@given(parsers.parse('the pupil "{name}" is also on roll under UPN "{upn}"'))
-def registered_under_another_upn(pack, name, upn):
-    pack.pupils[f"{name} (UPN {upn})"] = dict(pack.pupils[name], upn=upn)
+@given(parsers.re(r'the pupil "(?P<name>[^"]+)" is also on roll under UPN "(?P<upn>[^"]+)"(?: from (?P<day>\S+))?$'))
+def registered_under_another_upn(pack, name, upn, day=None):
+    again = dict(pack.pupils[name], upn=upn)
+    if day:
+        again.update(admission_date=uk(_date(day)), first_attendance_date=uk(_date(day)))
+    pack.pupils[f"{name} (UPN {upn})"] = again
 
 
 @given(parsers.parse('the attendance register for UPN "{upn}" reads'))

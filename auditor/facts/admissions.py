@@ -13,6 +13,7 @@ from auditor.facts import (
     fact_ids,
     fact_kind,
     junior_year_group,
+    one_per_id,
     pupil_label,
     school_year_start,
     to_records,
@@ -49,7 +50,11 @@ def admission_facts(context: Context) -> list[dict[str, Any]]:
     ) - context.school_day_number(admitted["school_year_first_day"])
 
     admitted["pupil"] = pupil_label(admitted)
-    admitted["id"] = fact_ids("admission", admitted["upn"], admitted["admission_date"])
+    admitted["id"] = fact_ids(
+        "admission", admitted["upn"], admitted["admission_date"],
+        then_by=tuple(admitted[c] for c in ("first_attendance_date", "year_group", "surname", "forename", "date_of_birth")),
+    )
+    admitted = one_per_id(admitted)  # a registration entered twice, word for word, is one admission
     columns = [
         "id", "upn", "pupil", "year_group", "admission_date", "starting_day", "days_since_admission",
         "new_pupil_returns", "first_return_date", "return_delay_days", "return_matched_by",

@@ -13,6 +13,7 @@ from auditor.facts import (
     fact_kind,
     join_marks,
     join_per_group,
+    one_per_id,
     pupil_label,
     returns_about,
     school_year_start,
@@ -71,7 +72,11 @@ def deletion_facts(context: Context) -> list[dict[str, Any]]:
     deleted["final_term_end_estimated"] = year_end.map({y: guess for y, (_, guess) in term_ends.items()})
     deleted["days_after_final_term_end"] = (deleted["deletion_date"] - deleted["final_term_end"]).dt.days
 
-    deleted["id"] = fact_ids("deletion", deleted["upn"], deleted["deletion_date"])
+    deleted["id"] = fact_ids(
+        "deletion", deleted["upn"], deleted["deletion_date"],
+        then_by=tuple(deleted[c] for c in ("admission_date", "deletion_ground", "year_group", "surname", "forename")),
+    )
+    deleted = one_per_id(deleted)  # a registration entered twice, word for word, is one deletion
     deleted["pupil"] = pupil_label(deleted)
     columns = [
         "id",
