@@ -261,7 +261,7 @@ def _source(
     rejected = getattr(explicit_input, "rejected", 0)
     if rejected:
         source += f" ({rejected} of {explicit_input.rows} rows rejected)"
-    if not covered[weekday].all():  # weekends it leaves out are weekends whoever says so
+    if not covered[weekday].all():  # weekends it leaves out are closed either way
         first, last = given.index.min(), given.index.max()
         source += f" for {first:%d/%m/%Y}–{last:%d/%m/%Y}; other days derived: {derived}"
     if len(overruled):
