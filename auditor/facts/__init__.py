@@ -252,7 +252,7 @@ def _joined(ids: pd.Series, parts: tuple[pd.Series, ...]) -> pd.Series:
             text = part.dt.strftime("%Y-%m-%d")
         else:
             text = part.astype("str")
-        ids = ids + ":" + text.fillna("")
+        ids = ids + ":" + (text.fillna("") if text.hasnans else text)
     return ids
 
 
