@@ -132,9 +132,16 @@ class SchoolCalendar:
         return np.where(inside, numbers[np.clip(slots, 0, len(numbers) - 1)], -1)
 
     def school_day_number(self, dates: pd.Series) -> pd.Series:
-        """Count of school days from the calendar's start up to and including each date."""
+        """Count of school days from the calendar's start up to and including each date; past
+        the calendar's end (a pupil due to start after the inspection date), continued over
+        weekdays, as ``add_school_days`` does."""
         cumulative = np.cumsum(self._school_day)
-        return pd.Series(cumulative[self._position(dates)], index=dates.index)
+        numbers = cumulative[self._position(dates)]
+        days = pd.to_datetime(dates).to_numpy().astype("datetime64[D]")
+        after = days > np.datetime64(self.end.date(), "D")
+        if after.any():
+            numbers[after] += np.busday_count(np.datetime64(self.end.date(), "D") + 1, days[after] + 1)
+        return pd.Series(numbers, index=dates.index)
 
     def school_days_between(self, after: dt.date, until: dt.date) -> int:
         """School days in (after, until]: 0 when ``until`` is the same school day as ``after``."""

@@ -121,3 +121,12 @@ def test_admission_facts_say_whether_the_first_day_of_the_school_year_was_estima
 
     facts = admission_facts(_sample_context())
     assert facts and all(fact["school_year_first_day_estimated"] is False for fact in facts)
+
+
+def test_school_days_are_counted_past_the_calendars_end_for_a_pupil_due_to_start_later():
+    # Inspected on Monday 14/07/2025; a reception pupil due to start on Friday 05/09/2025.
+    calendar = SchoolCalendar.build(dt.date(2024, 9, 1), dt.date(2025, 7, 14))
+    first_day, estimated = calendar.school_year_first_day(2025)
+    assert (first_day, estimated) == (dt.date(2025, 9, 1), True)
+    assert calendar.school_days_between(first_day, dt.date(2025, 9, 5)) == 4
+    assert calendar.school_days_between(dt.date(2025, 7, 14), dt.date(2025, 7, 21)) == 5
