@@ -124,6 +124,11 @@ def early_contexts():
             pack.tables = dict(loaded.tables)  # _context trims the attendance: a copy each
             thresholds = _unreachable(values) if name == "unreachable" else values
             contexts.append((day, name, _context(pack, day, loaded.config.inspection.period_start, thresholds)))
+    # The Sunday before the first day, as the period's start: no marks at all yet.
+    sunday = dt.date(2024, 9, 1)
+    pack = copy.copy(loaded)
+    pack.tables = dict(loaded.tables)
+    contexts.append((sunday, "statutory", _context(pack, sunday, sunday, load_policy("statutory").values_on(sunday))))
     return contexts
 
 
