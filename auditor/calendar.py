@@ -8,12 +8,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from auditor.resources import user_cache
+
+if TYPE_CHECKING:
+    from auditor.load import InputSummary
 
 SESSIONS = ("AM", "PM")
 _USUAL_SUMMER_BREAK = (7, 22)  # month, day: used only when no calendar covers the summer term
@@ -38,7 +41,7 @@ class SchoolCalendar:
         end: dt.date,
         explicit: pd.DataFrame | None = None,
         attendance: pd.DataFrame | None = None,
-        explicit_input: Any = None,
+        explicit_input: InputSummary | None = None,
     ) -> SchoolCalendar:
         """From ``calendar.csv`` where it covers a day; elsewhere derived: a weekday that is not
         a bank holiday in England and, inside the span of the attendance extract, not a day on
@@ -249,25 +252,23 @@ def _source(
     covered: np.ndarray,
     weekday: np.ndarray,
     notes: list[str],
-    explicit_input: Any,
+    explicit_input: InputSummary | None,
     present: bool,
     overruled: pd.Series,
 ) -> str:
     """The report's sentence on how the calendar was obtained."""
-    name = getattr(explicit_input, "file", None) or "calendar.csv"
+    name = explicit_input.file if explicit_input else "calendar.csv"
     derived = ", ".join(notes)
     if given is None:
         if explicit_input is None and not present:
             return f"derived (no {name}): {derived}"
-        rows, rejected = getattr(explicit_input, "rows", None), getattr(explicit_input, "rejected", None)
-        if rows == 0:
+        if explicit_input and explicit_input.rows == 0:
             return f"{name} was present but has no rows; derived: {derived}"
-        counted = f" ({rejected} of {rows} rejected)" if rows else ""
+        counted = f" ({explicit_input.rejected} of {explicit_input.rows} rejected)" if explicit_input else ""
         return f"{name} was present but no row could be used{counted}; derived: {derived}"
     source = name
-    rejected = getattr(explicit_input, "rejected", 0)
-    if rejected:
-        source += f" ({rejected} of {explicit_input.rows} rows rejected)"
+    if explicit_input and explicit_input.rejected:
+        source += f" ({explicit_input.rejected} of {explicit_input.rows} rows rejected)"
     if not covered[weekday].all():  # weekends it leaves out are closed either way
         first, last = given.index.min(), given.index.max()
         source += f" for {first:%d/%m/%Y}–{last:%d/%m/%Y}; other days derived: {derived}"

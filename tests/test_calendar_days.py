@@ -101,6 +101,11 @@ def test_a_calendar_csv_whose_every_row_was_rejected_is_named_in_the_source():
     assert calendar.source.startswith("calendar.csv was present but no row could be used (194 of 194 rejected); derived: ")
     assert "no calendar.csv" not in calendar.source
     assert SchoolCalendar.build(dt.date(2024, 9, 1), dt.date(2024, 10, 1)).source.startswith("derived (no calendar.csv)")
+    some = InputSummary(file="calendar.csv", rows=33, accepted=31, rejected=2, sha256="", encoding="utf-8")
+    calendar = SchoolCalendar.build(
+        dt.date(2024, 9, 1), dt.date(2024, 10, 1), explicit=calendar_rows("2024-09-02", "2024-10-01"), explicit_input=some
+    )
+    assert calendar.source == "calendar.csv (2 of 33 rows rejected)"
 
 
 def test_the_report_says_a_calendar_csv_of_rejected_rows_was_present(tmp_path):
