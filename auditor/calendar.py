@@ -8,11 +8,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from auditor.resources import user_cache
+
+if TYPE_CHECKING:
+    from auditor.load import InputSummary
 
 SESSIONS = ("AM", "PM")
 _USUAL_SUMMER_BREAK = (7, 22)  # month, day: used only when no calendar covers the summer term
@@ -24,7 +28,9 @@ class SchoolCalendar:
 
     days: pd.DataFrame  # index: date (datetime64, every day); columns am_open, pm_open
     source: str  # a sentence for the report: how the calendar was obtained
-    explicit_days: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
+    # The days it knows from the school's own records (calendar.csv's rows, wherever they fall,
+    # and the days inside the attendance extract), with their flags: the rest is estimated.
+    known: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"am_open": [], "pm_open": []}, dtype=bool))
 
     # ---- construction ----------------------------------------------------------------------
 
@@ -35,45 +41,53 @@ class SchoolCalendar:
         end: dt.date,
         explicit: pd.DataFrame | None = None,
         attendance: pd.DataFrame | None = None,
+        explicit_input: InputSummary | None = None,
     ) -> SchoolCalendar:
         """From ``calendar.csv`` where it covers a day; elsewhere derived: a weekday that is not
-        a bank holiday in England, less whole-school closures (``#``) and, inside the span of the
-        attendance extract, days on which no pupil has any mark (holidays the export leaves out)."""
+        a bank holiday in England and, inside the span of the attendance extract, not a day on
+        which no pupil has any mark (holidays the export leaves out). A session in which every
+        pupil is marked ``#`` is closed wherever it falls, even on a day calendar.csv lists as
+        open. ``explicit_input`` is the summary of the file ``explicit`` was read from (its
+        ``file``, ``rows`` and ``rejected``), so that the report can say when none of its rows
+        could be used. The calendar starts no later than 1 September of ``start``'s school year,
+        so that the first day of that school year is counted like any other day."""
+        start = min(start, dt.date(start.year - (start.month < 9), 9, 1))
         index = pd.date_range(start, end, freq="D")
         weekday = index.day_of_week < 5
         given = None
         if explicit is not None and len(explicit):
-            given = explicit.set_index("date")[["am_open", "pm_open"]].astype(bool)
-            given = given[~given.index.duplicated(keep="last")]
+            # A date listed twice is open only where every row says so (not whichever came last).
+            given = explicit[["date", "am_open", "pm_open"]].astype({"am_open": bool, "pm_open": bool})
+            given = given.groupby("date").min().sort_index()
+        covered = index.isin(given.index) if given is not None else np.zeros(len(index), dtype=bool)
         # Bank holidays matter only on weekdays calendar.csv does not cover.
-        uncovered = weekday & ~index.isin(given.index if given is not None else [])
-        not_holiday = ~index.isin(_bank_holidays(start, end)) if uncovered.any() else True
-        derived = pd.DataFrame({"am_open": weekday & not_holiday, "pm_open": weekday & not_holiday}, index=index)
+        not_holiday = ~index.isin(_bank_holidays(start, end)) if (weekday & ~covered).any() else True
+        days = pd.DataFrame({"am_open": weekday & not_holiday, "pm_open": weekday & not_holiday}, index=index)
+        known = covered.copy()
 
         notes = ["weekdays that are not bank holidays in England"]
+        closed_sessions = pd.DataFrame({"date": pd.DatetimeIndex([]), "session": []})
         if attendance is not None and len(attendance):
-            closed = _whole_school_closures(attendance)
-            for session in SESSIONS:
-                flag = f"{session.lower()}_open"
-                shut = index.isin(closed.loc[closed["session"] == session, "date"])
-                derived[flag] &= ~shut
             marked_days = pd.DatetimeIndex(attendance["date"].unique())
-            span = (index >= marked_days.min()) & (index <= marked_days.max())
-            unmarked = span & ~index.isin(marked_days)
-            derived.loc[unmarked, ["am_open", "pm_open"]] = False
+            extract = (index >= marked_days.min()) & (index <= marked_days.max())
+            days.loc[extract & ~index.isin(marked_days), ["am_open", "pm_open"]] = False
+            known |= extract
+            closed_sessions = _whole_school_closures(attendance)
             notes.append("less whole-school closures (#) and days with no marks in the register")
-
         if given is not None:
-            covered = index.isin(given.index)
-            days = derived.copy()
             days.loc[covered] = given.reindex(index[covered]).to_numpy()
-            first, last = given.index.min(), given.index.max()
-            if covered.all():
-                source = "calendar.csv"
-            else:
-                source = f"calendar.csv for {first:%d/%m/%Y}–{last:%d/%m/%Y}; other days derived: " + ", ".join(notes)
-            return cls(days, source, pd.DatetimeIndex(index[covered]))
-        return cls(derived, "derived (no calendar.csv): " + ", ".join(notes))
+        overruled = []
+        for session in SESSIONS:
+            flag = f"{session.lower()}_open"
+            shut = index.isin(closed_sessions.loc[closed_sessions["session"] == session, "date"])
+            overruled.append(pd.Series(session, index=index[shut & covered & days[flag].to_numpy()]))
+            days.loc[shut, flag] = False
+
+        known_days = days[known]
+        if given is not None:  # calendar.csv's days outside the span are known too
+            known_days = pd.concat([known_days, given[~given.index.isin(index)]]).sort_index()
+        source = _source(given, covered, weekday, notes, explicit_input, explicit is not None, pd.concat(overruled))
+        return cls(days, source, known_days)
 
     # ---- questions -------------------------------------------------------------------------
 
@@ -121,9 +135,16 @@ class SchoolCalendar:
         return np.where(inside, numbers[np.clip(slots, 0, len(numbers) - 1)], -1)
 
     def school_day_number(self, dates: pd.Series) -> pd.Series:
-        """Count of school days from the calendar's start up to and including each date."""
+        """Count of school days from the calendar's start up to and including each date; past
+        the calendar's end (a pupil due to start after the inspection date), continued over
+        weekdays, as ``add_school_days`` does."""
         cumulative = np.cumsum(self._school_day)
-        return pd.Series(cumulative[self._position(dates)], index=dates.index)
+        numbers = cumulative[self._position(dates)]
+        days = pd.to_datetime(dates).to_numpy().astype("datetime64[D]")
+        after = days > np.datetime64(self.end.date(), "D")
+        if after.any():
+            numbers[after] += np.busday_count(np.datetime64(self.end.date(), "D") + 1, days[after] + 1)
+        return pd.Series(numbers, index=dates.index)
 
     def school_days_between(self, after: dt.date, until: dt.date) -> int:
         """School days in (after, until]: 0 when ``until`` is the same school day as ``after``."""
@@ -153,33 +174,35 @@ class SchoolCalendar:
 
     def summer_term_end(self, year: int) -> tuple[dt.date, bool]:
         """The last school day of the school year ending in ``year``, and whether it is estimated:
-        from calendar.csv where it covers that July, else the last weekday on or before 22 July
-        (English schools break up in the second half of July)."""
-        window = (self.explicit_days >= pd.Timestamp(year, 7, 1)) & (self.explicit_days <= pd.Timestamp(year, 8, 31))
-        if window.any():
-            covered = self.days.loc[self.explicit_days[window]]
-            open_days = covered.index[(covered["am_open"] | covered["pm_open"]).to_numpy()]
-            if len(open_days):
-                return open_days.max().date(), False
-        estimate = pd.Timestamp(year, _USUAL_SUMMER_BREAK[0], _USUAL_SUMMER_BREAK[1])
-        while estimate.day_of_week >= 5:
-            estimate -= pd.Timedelta(days=1)
-        return estimate.date(), True
+        the last weekday before 1 September that the calendar does not know to be closed. Known
+        when that day is a known school day; else estimated, as the last such weekday on or before
+        22 July (English schools break up in the second half of July)."""
+        weekdays = pd.bdate_range(pd.Timestamp(year, 6, 1), pd.Timestamp(year, 8, 31))[::-1]
+        day, estimated = self._first_not_known_closed(weekdays)
+        if estimated:
+            usual = pd.Timestamp(year, _USUAL_SUMMER_BREAK[0], _USUAL_SUMMER_BREAK[1])
+            day, _ = self._first_not_known_closed(weekdays[weekdays <= usual])
+        return day.date(), estimated
 
     def school_year_first_day(self, year: int) -> tuple[dt.date, bool]:
-        """The first school day of the school year starting in ``year`` (on or after 1 September),
-        and whether it is estimated: from the calendar where it covers that September, else the
-        first weekday on or after 1 September."""
-        september = pd.Timestamp(year, 9, 1)
-        if self.start <= september <= self.end:
-            window = self.days.loc[september : september + pd.Timedelta(days=30)]
-            open_days = window.index[(window["am_open"] | window["pm_open"]).to_numpy()]
-            if len(open_days):
-                return open_days.min().date(), False
-        estimate = september
-        while estimate.day_of_week >= 5:
-            estimate += pd.Timedelta(days=1)
-        return estimate.date(), True
+        """The first school day of the school year starting in ``year``, and whether it is
+        estimated: the first weekday from 1 September that the calendar does not know to be
+        closed (INSET days before the pupils' first day are closed). Known when that day is a
+        known school day; estimated when the calendar knows nothing of it."""
+        weekdays = pd.bdate_range(pd.Timestamp(year, 9, 1), pd.Timestamp(year, 10, 31))
+        day, estimated = self._first_not_known_closed(weekdays)
+        return day.date(), estimated
+
+    def _first_not_known_closed(self, weekdays: pd.DatetimeIndex) -> tuple[pd.Timestamp, bool]:
+        """The first of ``weekdays`` that is not known to be closed, and whether it is unknown
+        (then it is an estimate); the first of them when the calendar knows all to be closed."""
+        is_known = weekdays.isin(self.known.index)
+        flags = self.known.reindex(weekdays, fill_value=False)
+        is_open = (flags["am_open"] | flags["pm_open"]).to_numpy(dtype=bool)
+        candidates = np.flatnonzero(~is_known | is_open)
+        if not len(candidates):
+            return weekdays[0], True
+        return weekdays[candidates[0]], not is_known[candidates[0]]
 
     def _position(self, dates: pd.Series) -> np.ndarray:
         offsets = (pd.to_datetime(dates) - self.start).dt.days.to_numpy()
@@ -222,3 +245,37 @@ def _whole_school_closures(attendance: pd.DataFrame) -> pd.DataFrame:
     """Sessions in which every pupil's mark is ``#``."""
     all_closed = attendance["code"].eq("#").groupby([attendance["date"], attendance["session"]]).all()
     return all_closed[all_closed].reset_index()[["date", "session"]]
+
+
+def _source(
+    given: pd.DataFrame | None,
+    covered: np.ndarray,
+    weekday: np.ndarray,
+    notes: list[str],
+    explicit_input: InputSummary | None,
+    present: bool,
+    overruled: pd.Series,
+) -> str:
+    """The report's sentence on how the calendar was obtained."""
+    name = explicit_input.file if explicit_input else "calendar.csv"
+    derived = ", ".join(notes)
+    if given is None:
+        if explicit_input is None and not present:
+            return f"derived (no {name}): {derived}"
+        if explicit_input and explicit_input.rows == 0:
+            return f"{name} was present but has no rows; derived: {derived}"
+        counted = f" ({explicit_input.rejected} of {explicit_input.rows} rejected)" if explicit_input else ""
+        return f"{name} was present but no row could be used{counted}; derived: {derived}"
+    source = name
+    if explicit_input and explicit_input.rejected:
+        source += f" ({explicit_input.rejected} of {explicit_input.rows} rows rejected)"
+    if not covered[weekday].all():  # weekends it leaves out are closed either way
+        first, last = given.index.min(), given.index.max()
+        source += f" for {first:%d/%m/%Y}–{last:%d/%m/%Y}; other days derived: {derived}"
+    if len(overruled):
+        by_day = overruled.sort_values().groupby(level=0).agg(", ".join).sort_index()
+        listed = "; ".join(f"{day:%d/%m/%Y} {sessions}" for day, sessions in by_day.items())
+        sessions = "session" if len(overruled) == 1 else "sessions"
+        verb = "it lists as open was" if len(overruled) == 1 else "it lists as open were"
+        source += f"; {len(overruled)} {sessions} {verb} closed to every pupil (#) in the register: {listed}"
+    return source

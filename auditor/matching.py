@@ -95,7 +95,9 @@ def match_candidates(records: pd.DataFrame, register: pd.DataFrame) -> pd.DataFr
     """For each record (a return, an allocation): how sure its match to the register is (one of
     ``LEVELS``), the UPN matched when there is one, and the candidates as text ("UPN (Surname,
     Forename, born dd/mm/yyyy)"), vectorised by joins on the name keys."""
-    pupils = register.drop_duplicates("upn").set_index("upn", drop=False)
+    # Each UPN as its latest registration (by admission date, then names: not the file's order).
+    latest = register.sort_values(["admission_date", "surname", "forename"], kind="stable")
+    pupils = latest.drop_duplicates("upn", keep="last").set_index("upn", drop=False)
     reg = _people(pupils).assign(upn=pupils["upn"].to_numpy()).reset_index(drop=True)
     rec = _people(records.assign(**{c: records.get(c) for c in ("surname", "forename", "date_of_birth")}))
     rec["rid"] = np.arange(len(rec))
@@ -127,13 +129,15 @@ def match_candidates(records: pd.DataFrame, register: pd.DataFrame) -> pd.DataFr
     matched = np.where(known, rec["upn"], single.reindex(rec["rid"]).to_numpy())
     matched = pd.Series(matched, index=records.index).where(pd.Series(level, index=records.index) != "ambiguous")
 
+    # The record's own UPN first, then exact matches, then partial ones; each by UPN, whatever
+    # the order of the register's rows.
     shown = pd.concat(
         [
-            own.loc[differs, ["rid", "upn"]].merge(reg[["upn", "label"]], on="upn"),
-            exact,
-            partial[~partial["rid"].isin(exact["rid"])],
+            own.loc[differs, ["rid", "upn"]].merge(reg[["upn", "label"]], on="upn").assign(kind=0),
+            exact.assign(kind=1),
+            partial[~partial["rid"].isin(exact["rid"])].assign(kind=2),
         ]
-    ).drop_duplicates(["rid", "upn"])
+    ).sort_values(["rid", "kind", "upn"], kind="stable").drop_duplicates(["rid", "upn"])
     text = (shown["upn"] + " (" + shown["label"] + ")").groupby(shown["rid"]).agg("; ".join)
     count = shown.groupby("rid").size()
     return pd.DataFrame(

@@ -21,7 +21,7 @@ Feature: A pupil is in the admission register once for each time on roll
 
     Scenario: The same child under two UPNs
       Given the pupil "Ada Example" is on roll at the school
-      And the pupil "Ada Example" is also on roll under UPN "B801200005001"
+      And the pupil "Ada Example" is also on roll under UPN "B801200005001" from 06/01/2025
       When the registers are inspected on 24/01/2025
       Then an amber finding DQ002 is raised for "Ada Example"
       And its evidence shows other UPN "B801200005001"

@@ -32,6 +32,18 @@ Feature: Unauthorised absence of 10 school days is returned to the local authori
       When the registers are inspected on 24/02/2025
       Then no finding REG005 is raised for "Ada Example"
 
+    Scenario: A whole-school closure on a day the calendar lists as open does not break a run
+      Given the school's calendar lists every weekday from 01/09/2024 to 31/08/2025 as open
+      And the attendance register for "Ada Example" reads
+        | week of    | Mon | Tue | Wed | Thu | Fri |
+        | 06/01/2025 | NN  | NN  | OO  | OO  | OO  |
+        | 13/01/2025 | OO  | OO  | ##  | OO  | OO  |
+        | 20/01/2025 | OO  | //  | //  | //  | //  |
+      And the local authority holds no absence return for "Ada Example"
+      When the registers are inspected on 24/02/2025
+      Then a red finding REG005 is raised for "Ada Example"
+      And its evidence shows 10 school days of continuous unauthorised absence from 06/01/2025
+
     Scenario: A run across the half-term holiday is not broken by it
       Given the attendance register for "Ada Example" reads
         | week of    | Mon | Tue | Wed | Thu | Fri |

@@ -48,9 +48,21 @@ Feature: A new pupil is returned to the local authority within 5 days of the ent
       When the registers are inspected on 14/10/2024
       Then no finding REG007 is raised for "Ben Example"
 
+    Scenario: A reception pupil starting on the school's first day, after INSET days, needs no return
+      Given the inspection looks at events from 04/09/2024
+      And the school's calendar opens the school year on 04/09/2024, after INSET days
+      And "Ben Example" was entered in the admission register on 04/09/2024
+      When the registers are inspected on 14/10/2024
+      Then no finding REG007 is raised for "Ben Example"
+
     Scenario: A reception pupil starting a week into the school year is not exempt
       Given "Ben Example" was entered in the admission register on 09/09/2024
       When the registers are inspected on 14/10/2024
+      Then an amber finding REG007 is raised for "Ben Example"
+
+    Scenario: A reception pupil entered in July to start a week into the next school year is not exempt
+      Given "Ben Example" was entered in the admission register on 01/07/2025 to start on 08/09/2025
+      When the registers are inspected on 14/07/2025
       Then an amber finding REG007 is raised for "Ben Example"
 
     Scenario: A pupil in another year group starting on the first day of the school year is not exempt

@@ -55,6 +55,24 @@ def summer_term_ends(pack, day):
         pack.calendar.append({"date": date.strftime("%d/%m/%Y"), "am_open": is_open, "pm_open": is_open})
 
 
+@given(parsers.parse("the school's calendar opens the school year on {day}, after INSET days"))
+def school_year_opens(pack, day):
+    first = _date(day)
+    for offset in range(28):
+        date = dt.date(first.year, 9, 1) + dt.timedelta(days=offset)
+        is_open = "Y" if date.weekday() < 5 and date >= first else "N"
+        pack.calendar.append({"date": date.strftime("%d/%m/%Y"), "am_open": is_open, "pm_open": is_open})
+
+
+@given(parsers.parse("the school's calendar lists every weekday from {first} to {last} as open"))
+def calendar_open(pack, first, last):
+    date = _date(first)
+    while date <= _date(last):
+        if date.weekday() < 5:
+            pack.calendar.append({"date": date.strftime("%d/%m/%Y"), "am_open": "Y", "pm_open": "Y"})
+        date += dt.timedelta(days=1)
+
+
 @given(
     parsers.re(r'the pupil "(?P<name>[^"]+)"(?: born (?P<born>\S+))? in year (?P<year>\S+) is on roll at the school')
 )
@@ -127,9 +145,12 @@ def registered_again(pack, name, day):
     pack.pupils[f"{name} (second entry)"] = again
 
 
-@given(parsers.parse('the pupil "{name}" is also on roll under UPN "{upn}"'))
-def registered_under_another_upn(pack, name, upn):
-    pack.pupils[f"{name} (UPN {upn})"] = dict(pack.pupils[name], upn=upn)
+@given(parsers.re(r'the pupil "(?P<name>[^"]+)" is also on roll under UPN "(?P<upn>[^"]+)"(?: from (?P<day>\S+))?$'))
+def registered_under_another_upn(pack, name, upn, day=None):
+    again = dict(pack.pupils[name], upn=upn)
+    if day:
+        again.update(admission_date=uk(_date(day)), first_attendance_date=uk(_date(day)))
+    pack.pupils[f"{name} (UPN {upn})"] = again
 
 
 @given(parsers.parse('the attendance register for UPN "{upn}" reads'))

@@ -1,6 +1,8 @@
 """Fact building shared between processes gives the same facts as building in one, and a builder's
 failure in a helper process reaches the caller."""
 
+import copy
+import datetime as dt
 import gc
 import os
 import random
@@ -13,7 +15,7 @@ import pytest
 
 from auditor import facts as fact_module
 from auditor import inspect
-from auditor.facts import BUILDERS, blocks, build_facts, fact_kind, span_layers
+from auditor.facts import BUILDERS, blocks, build_facts, fact_kind, register_builders, span_layers
 from auditor.inspection import prepare_process
 
 from .test_samples import SAMPLE
@@ -89,3 +91,60 @@ def test_span_layers_give_each_mark_its_pupils_spans_one_at_a_time():
     assert first.tolist() == [0, 1, 0, -1]
     assert second.tolist() == [2, -1, 2, -1]
     assert span_layers(marks, pd.Series([], dtype=str)) == []
+
+
+# ---- empty selections over a categorical UPN (H3) ----------------------------------------------
+# Grouping an empty selection of the marks by their categorical UPN gives an index that pandas
+# cannot align with one over more than 127 pupils. The sample has 210: every builder is run on
+# days early in the year (few marks, no threshold reached yet) and with thresholds nobody reaches.
+
+EARLY_DAYS = [dt.date(2024, 9, d) for d in (2, 3, 13, 20)] + [
+    dt.date(2024, 10, 1), dt.date(2024, 10, 11), dt.date(2024, 10, 25), dt.date(2024, 11, 4),
+    dt.date(2024, 11, 15), dt.date(2024, 12, 2), dt.date(2025, 1, 6), dt.date(2025, 3, 14),
+]
+
+
+def _unreachable(values: dict) -> dict:
+    return {name: 10_000 if isinstance(value, int | float) else value for name, value in values.items()}
+
+
+@pytest.fixture(scope="module")
+def early_contexts():
+    from auditor.inspection import _context
+    from auditor.load import load_pack
+    from auditor.policy import load_policy
+
+    loaded = load_pack(SAMPLE)
+    assert loaded.tables["attendance"]["upn"].nunique() > 127
+    contexts = []
+    for day in EARLY_DAYS:
+        for name in ("statutory", "stricter-local", "unreachable"):
+            values = load_policy("statutory" if name == "unreachable" else name).values_on(day)
+            pack = copy.copy(loaded)
+            pack.tables = dict(loaded.tables)  # _context trims the attendance: a copy each
+            thresholds = _unreachable(values) if name == "unreachable" else values
+            contexts.append((day, name, _context(pack, day, loaded.config.inspection.period_start, thresholds)))
+    # The Sunday before the first day, as the period's start: no marks at all yet.
+    sunday = dt.date(2024, 9, 1)
+    pack = copy.copy(loaded)
+    pack.tables = dict(loaded.tables)
+    contexts.append((sunday, "statutory", _context(pack, sunday, sunday, load_policy("statutory").values_on(sunday))))
+    return contexts
+
+
+register_builders()  # so that the builders are known when the tests are collected
+
+
+@pytest.mark.parametrize("kind", sorted(BUILDERS))
+def test_every_builder_makes_its_facts_early_in_the_year_and_when_no_threshold_is_reached(kind, early_contexts):
+    for day, policy, context in early_contexts:
+        with pd.option_context("mode.string_storage", "python"):
+            facts = BUILDERS[kind](context)
+        assert isinstance(facts, list), (day, policy)
+        assert len({fact["id"] for fact in facts}) == len(facts), (day, policy)
+
+
+def test_the_sample_inspected_before_anyone_reaches_the_sickness_threshold_has_no_sickness_finding():
+    result = inspect(SAMPLE, as_of=dt.date(2024, 11, 15))
+    status = next(s for s in result.rules if s.code == "REG008")
+    assert status.status == "checked" and status.findings == 0

@@ -90,8 +90,9 @@ class Context:
 
     @cached_property
     def pupil_names(self) -> pd.Series:
-        """Register UPN -> "Surname, Forename", from the pupil's latest registration."""
-        register = self.register.sort_values("admission_date", kind="stable")
+        """Register UPN -> "Surname, Forename", from the pupil's latest registration (by admission
+        date, then names: never by the order of the file's rows)."""
+        register = self.register.sort_values(["admission_date", "surname", "forename"], kind="stable")
         return pupil_label(register).groupby(register["upn"].to_numpy()).last()
 
 
@@ -231,13 +232,40 @@ def join_per_group(keys: pd.Series, values: pd.Series, sep: str = " ") -> pd.Ser
     return pd.Series({key: sep.join(group) for key, group in joined.items()}, dtype="str")
 
 
-def fact_ids(kind: str, *parts: pd.Series) -> pd.Series:
-    """Each fact's id: its kind and the values that make it unique (dates as ISO), joined by ":"."""
-    ids = pd.Series(kind, index=parts[0].index, dtype="str")
-    for part in parts:
-        text = part.dt.strftime("%Y-%m-%d") if pd.api.types.is_datetime64_any_dtype(part) else part.astype("str")
-        ids = ids + ":" + text
+def fact_ids(kind: str, *parts: pd.Series, then_by: tuple[pd.Series, ...] = ()) -> pd.Series:
+    """Each fact's id: its kind and the values that make it unique (dates as ISO), joined by ":".
+    Ids come from what a fact is about, never from where its rows lie in a file, so that shuffling
+    the rows changes none. Where ``parts`` give two facts one id, the ``then_by`` values are added
+    to theirs: content too, so the order of the rows still changes nothing. Facts still sharing an
+    id then are about identical records, and are one fact (see ``one_per_id``)."""
+    ids = _joined(pd.Series(kind, index=parts[0].index, dtype="str"), parts)
+    if then_by:
+        repeated = ids.duplicated(keep=False).to_numpy()
+        if repeated.any():
+            ids = ids.where(~repeated, _joined(ids, then_by))
     return ids
+
+
+def _joined(ids: pd.Series, parts: tuple[pd.Series, ...]) -> pd.Series:
+    for part in parts:
+        if pd.api.types.is_datetime64_any_dtype(part):
+            text = part.dt.strftime("%Y-%m-%d")
+        else:
+            text = part.astype("str")
+        ids = ids + ":" + (text.fillna("") if text.hasnans else text)
+    return ids
+
+
+def one_per_id(frame: pd.DataFrame, copies: str | None = None, line: str = "line") -> pd.DataFrame:
+    """One row per ``id``: rows sharing one are about identical records (a return sent twice, a
+    registration entered twice), and the row kept is the one from the earliest ``line``, if any.
+    With ``copies``, that column counts the records each fact stands for."""
+    by_line = np.argsort(frame[line].to_numpy(), kind="stable") if line in frame.columns else np.arange(len(frame))
+    first = ~frame["id"].iloc[by_line].duplicated().to_numpy()
+    kept = frame.iloc[np.sort(by_line[first])]
+    if copies:
+        kept = kept.assign(**{copies: kept["id"].map(frame["id"].value_counts()).astype(int)})
+    return kept
 
 
 def pupil_label(frame: pd.DataFrame) -> pd.Series:

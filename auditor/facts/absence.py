@@ -183,7 +183,9 @@ def illness(context: Context) -> list[dict[str, Any]]:
     key = ["upn", "school_year"]
     ill["cumulative"] = ill.groupby(key)["weight"].cumsum()
     threshold = float(context.thresholds["sickness_return_school_days"])
-    reached = ill[ill["cumulative"] >= threshold - 1e-9].groupby(key)["date"].min()
+    # The day reached is aggregated with the totals, not grouped from the marks that reached it:
+    # grouping an empty selection by the categorical UPN gives an index pandas cannot align.
+    ill["reached_on"] = ill["date"].where(ill["cumulative"] >= threshold - 1e-9)
 
     runs, _ = find_runs(ill, pd.Series(True, index=ill.index))
     runs["school_year"] = school_year_start(runs["run_start"])
@@ -194,10 +196,11 @@ def illness(context: Context) -> list[dict[str, Any]]:
         illness_sessions=("weight", "size"),
         first_illness_date=("date", "min"),
         last_illness_date=("date", "max"),
+        threshold_reached_on=("reached_on", "min"),
     )
     years["illness_school_days"] = years["illness_school_days"].round(1)
     years["longest_illness_run_school_days"] = longest.reindex(years.index)
-    years["threshold_reached_on"] = reached.reindex(years.index).astype("datetime64[ns]")
+    years["threshold_reached_on"] = years["threshold_reached_on"].astype("datetime64[ns]")
     years = years.reset_index()
     # Any sickness return about the pupil from the summer before the school year counts.
     years["year_from"] = pd.to_datetime(years["school_year"].astype(str) + "-08-01")

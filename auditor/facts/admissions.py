@@ -13,6 +13,7 @@ from auditor.facts import (
     fact_ids,
     fact_kind,
     junior_year_group,
+    one_per_id,
     pupil_label,
     school_year_start,
     to_records,
@@ -40,17 +41,24 @@ def admission_facts(context: Context) -> list[dict[str, Any]]:
     admitted["most_junior_year_group"] = admitted["year_group"].eq(junior) if junior else False
     admitted["starting_day"] = admitted["first_attendance_date"].fillna(admitted["admission_date"])
     years = school_year_start(admitted["starting_day"])
-    first_days = {year: context.calendar.school_year_first_day(year)[0] for year in years.unique()}
-    admitted["school_year_first_day"] = pd.to_datetime(years.map(first_days))
+    first_days = {year: context.calendar.school_year_first_day(year) for year in years.unique()}
+    admitted["school_year_first_day"] = pd.to_datetime(years.map({y: day for y, (day, _) in first_days.items()}))
+    # The calendar knows nothing of that September: the first weekday it does not know closed.
+    admitted["school_year_first_day_estimated"] = years.map({y: guess for y, (_, guess) in first_days.items()})
     admitted["school_days_from_year_start"] = context.school_day_number(
         admitted["starting_day"]
     ) - context.school_day_number(admitted["school_year_first_day"])
 
     admitted["pupil"] = pupil_label(admitted)
-    admitted["id"] = fact_ids("admission", admitted["upn"], admitted["admission_date"])
+    admitted["id"] = fact_ids(
+        "admission", admitted["upn"], admitted["admission_date"],
+        then_by=tuple(admitted[c] for c in ("first_attendance_date", "year_group", "surname", "forename", "date_of_birth")),
+    )
+    admitted = one_per_id(admitted)  # a registration entered twice, word for word, is one admission
     columns = [
         "id", "upn", "pupil", "year_group", "admission_date", "starting_day", "days_since_admission",
         "new_pupil_returns", "first_return_date", "return_delay_days", "return_matched_by",
-        "most_junior_year_group", "school_year_first_day", "school_days_from_year_start",
+        "most_junior_year_group", "school_year_first_day", "school_year_first_day_estimated",
+        "school_days_from_year_start",
     ]
     return to_records(admitted[columns].reset_index(drop=True), "admission")

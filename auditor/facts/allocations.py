@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.facts import Context, fact_kind, join_marks, pupil_label, to_records
+from auditor.facts import Context, fact_ids, fact_kind, join_marks, one_per_id, pupil_label, to_records
 from auditor.matching import match_to_register, person_keys, same_person_pairs
 
 ATTENDING = ("present", "approved_activity")
@@ -50,7 +50,10 @@ def allocation_facts(context: Context) -> list[dict[str, Any]]:
     due["first_no_show_return_date"] = no_show["first_date"]
 
     due["pupil"] = pupil_label(due)
-    due["id"] = "allocation:" + person_keys(due) + ":" + due["expected_start_date"].dt.strftime("%Y-%m-%d")
+    due["id"] = fact_ids(
+        "allocation", person_keys(due), due["expected_start_date"], then_by=(due["upn"], due["allocated_on"])
+    )
+    due = one_per_id(due)  # a place listed twice, word for word, is one allocation
     columns = [
         "id", "upn", "pupil", "date_of_birth", "allocated_on", "expected_start_date", "on_roll", "matched_by",
         "admission_date", "attendance_known", "attended", "first_attended_on", "school_days_to_first_attendance",

@@ -13,6 +13,7 @@ from auditor.facts import (
     fact_kind,
     join_marks,
     join_per_group,
+    one_per_id,
     pupil_label,
     returns_about,
     school_year_start,
@@ -65,15 +66,17 @@ def deletion_facts(context: Context) -> list[dict[str, Any]]:
 
     senior = senior_year_group(context)
     deleted["senior_year_leaver"] = deleted["year_group"].eq(senior) if senior else False
-    term_ends = {
-        year: context.calendar.summer_term_end(year) for year in _academic_year_end(deleted["deletion_date"]).unique()
-    }
-    deleted["final_term_end"] = pd.to_datetime(
-        _academic_year_end(deleted["deletion_date"]).map(lambda year: term_ends[year][0])
-    )
+    year_end = _academic_year_end(deleted["deletion_date"])
+    term_ends = {year: context.calendar.summer_term_end(year) for year in year_end.unique()}
+    deleted["final_term_end"] = pd.to_datetime(year_end.map({y: day for y, (day, _) in term_ends.items()}))
+    deleted["final_term_end_estimated"] = year_end.map({y: guess for y, (_, guess) in term_ends.items()})
     deleted["days_after_final_term_end"] = (deleted["deletion_date"] - deleted["final_term_end"]).dt.days
 
-    deleted["id"] = fact_ids("deletion", deleted["upn"], deleted["deletion_date"])
+    deleted["id"] = fact_ids(
+        "deletion", deleted["upn"], deleted["deletion_date"],
+        then_by=tuple(deleted[c] for c in ("admission_date", "deletion_ground", "year_group", "surname", "forename")),
+    )
+    deleted = one_per_id(deleted)  # a registration entered twice, word for word, is one deletion
     deleted["pupil"] = pupil_label(deleted)
     columns = [
         "id",
@@ -91,6 +94,7 @@ def deletion_facts(context: Context) -> list[dict[str, Any]]:
         "return_matched_by",
         "senior_year_leaver",
         "final_term_end",
+        "final_term_end_estimated",
         "days_after_final_term_end",
         "absence_before_school_days",
         "absence_before_start",

@@ -66,7 +66,8 @@ def school_deletions(context: Context) -> list[dict[str, Any]]:
     for census in census_days:
         census_number = context.school_day_number(pd.Series([pd.Timestamp(census)])).iloc[0]
         census_deletions += int(numbers.between(census_number - window_days + 1, census_number).sum())
-        census_window_school_days += min(window_days, int(census_number))
+        # Only the window's school days inside the period: deletions before it are not counted.
+        census_window_school_days += min(window_days, context.calendar.school_days_between(context.period_start - dt.timedelta(days=1), census))
     expected = deletions * census_window_school_days / school_days if school_days else 0.0
 
     length = end - start

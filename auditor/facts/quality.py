@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.facts import Context, fact_ids, fact_kind, pupil_label, span_layers, to_records
+from auditor.facts import Context, fact_ids, fact_kind, one_per_id, span_layers, to_records
 from auditor.matching import BY_NAMES, BY_UPN, match_candidates, person_keys
 from auditor.values import upn_check_letter, upn_problems
 
@@ -20,7 +20,8 @@ _FAR_FUTURE = pd.Timestamp("2262-01-01")
 def upn_facts(context: Context) -> list[dict[str, Any]]:
     """One fact per distinct UPN in the admission register: whether it is well formed and its
     check letter agrees with its digits (DfE algorithm, ``values.upn_check_letter``)."""
-    register = context.register.drop_duplicates("upn")
+    # The UPN's earliest line, and the pupil's name from the latest registration (not the first row).
+    register = context.register.sort_values("line").drop_duplicates("upn")
     if register.empty:
         return []
     problem = upn_problems(register["upn"])
@@ -28,7 +29,7 @@ def upn_facts(context: Context) -> list[dict[str, Any]]:
         {
             "id": fact_ids("upn", register["upn"]),
             "upn": register["upn"],
-            "pupil": pupil_label(register),
+            "pupil": register["upn"].map(context.pupil_names),
             "upn_valid": problem.isna(),
             "upn_problem": problem,
             "expected_check_letter": register["upn"].map(upn_check_letter),
@@ -45,11 +46,14 @@ def registration_pairs(context: Context) -> list[dict[str, Any]]:
     register = context.register.assign(key=person_keys(context.register))
     as_of = pd.Timestamp(context.as_of)
     register["until"] = register["deletion_date"].fillna(as_of).clip(upper=as_of)
-    columns = ["line", "upn", "key", "admission_date", "until", "surname", "forename"]
+    # "First" and "second" by the registrations' content, never by their order in the file.
+    columns = ["admission_date", "upn", "until", "surname", "forename", "key", "line"]
+    register = register[columns].sort_values(columns, kind="stable")
+    register["rank"] = np.arange(len(register))
     pairs = []
     for on, how in (("upn", BY_UPN), ("key", BY_NAMES)):
-        both = register[columns].merge(register[columns], on=on, suffixes=("_1", "_2"))
-        both = both[both["line_1"] < both["line_2"]]
+        both = register.merge(register, on=on, suffixes=("_1", "_2"))
+        both = both[both["rank_1"] < both["rank_2"]]
         if on == "key":
             both = both[both["upn_1"] != both["upn_2"]].rename(columns={"key": "key_1"})
         else:
@@ -62,7 +66,11 @@ def registration_pairs(context: Context) -> list[dict[str, Any]]:
     end = pairs[["until_1", "until_2"]].min(axis=1)
     out = pd.DataFrame(
         {
-            "id": "registration_pair:" + pairs["line_1"].astype(str) + ":" + pairs["line_2"].astype(str),
+            "id": fact_ids(
+                "registration_pair", pairs["upn_1"], pairs["admission_date_1"], pairs["upn_2"], pairs["admission_date_2"],
+                then_by=(pairs["until_1"], pairs["until_2"], pairs["surname_1"], pairs["forename_1"],
+                         pairs["surname_2"], pairs["forename_2"]),
+            ),
             "upn": pairs["upn_1"],
             "other_upn": pairs["upn_2"],
             "pupil": pairs["surname_1"].str.strip() + ", " + pairs["forename_1"].str.strip(),
@@ -76,7 +84,7 @@ def registration_pairs(context: Context) -> list[dict[str, Any]]:
             "matched_by": pairs["matched_by"],
         }
     )
-    return to_records(out, "registration_pair")
+    return to_records(one_per_id(out, line="first_line"), "registration_pair")
 
 
 @fact_kind("marks_off_roll")
@@ -143,13 +151,15 @@ def unmarked_sessions(context: Context) -> list[dict[str, Any]]:
     begins = register[["admission_date", "first_attendance_date"]].max(axis=1)
     span = pd.DataFrame(
         {
-            "line": register["line"],
             "upn": register["upn"],
+            "admission_date": register["admission_date"],
             "start": begins.clip(lower=first),
             "end": (register["deletion_date"] - pd.Timedelta(days=1)).fillna(last).clip(upper=last),
         }
     )
-    span = span[span["start"] <= span["end"]]
+    # A registration is its UPN and admission date; two with the same span expect the same marks.
+    span = span[span["start"] <= span["end"]].drop_duplicates()
+    span["id"] = fact_ids("unmarked_sessions", span["upn"], span["admission_date"], then_by=(span["start"], span["end"]))
     if span.empty or sessions.empty:
         return []
     dates = sessions["date"].to_numpy()
@@ -170,20 +180,19 @@ def unmarked_sessions(context: Context) -> list[dict[str, Any]]:
     if short.empty:
         return []
     # Which sessions: only for the registrations short of marks.
-    grid = short[["line", "upn", "start", "end"]].merge(sessions, how="cross")
+    grid = short[["id", "upn", "start", "end"]].reset_index(drop=True).merge(sessions, how="cross")
     grid = grid[(grid["date"] >= grid["start"]) & (grid["date"] <= grid["end"])]
     grid = grid.merge(marks[["upn", "date", "session"]].assign(has=True), on=["upn", "date", "session"], how="left")
-    missing = grid[grid["has"].isna()].groupby("line")["date"].agg(["min", "max"])
-    short = short.set_index("line", drop=False)
+    missing = grid[grid["has"].isna()].groupby("id")["date"].agg(["min", "max"])
     out = pd.DataFrame(
         {
-            "id": "unmarked_sessions:" + short["line"].astype(str),
+            "id": short["id"],
             "upn": short["upn"],
             "pupil": short["upn"].map(context.pupil_names),
             "sessions_unmarked": short["unmarked"],
             "sessions_expected": short["expected"],
-            "first_date": missing["min"].reindex(short.index),
-            "last_date": missing["max"].reindex(short.index),
+            "first_date": missing["min"].reindex(short["id"]).to_numpy(),
+            "last_date": missing["max"].reindex(short["id"]).to_numpy(),
         }
     )
     return to_records(out.reset_index(drop=True), "unmarked_sessions")
@@ -240,20 +249,27 @@ def list_matches(context: Context) -> list[dict[str, Any]]:
     for source, listed in lists.items():
         match = found.loc[source]
         names = listed["surname"].fillna("").str.strip() + ", " + listed["forename"].fillna("").str.strip()
+        record_type = listed["return_type"].map(lambda v: getattr(v, "value", v)) if "return_type" in listed else "allocation"
+        # The record's own words: who it names and when; the rest of it only to tell two apart.
+        told = [*people, _SOURCES[source], "return_type"]
+        rest = tuple(listed[c] for c in listed.columns if c not in told and c != "line")
+        parts = [listed.reindex(columns=people)[c] for c in people] + [pd.Series(record_type, index=listed.index), listed[_SOURCES[source]]]
         frames.append(
             pd.DataFrame(
                 {
-                    "id": f"list_match:{source}:" + listed["line"].astype(str),
+                    "id": fact_ids(f"list_match:{source}", *parts, then_by=rest),
                     "source": source,
                     "line": listed["line"],
                     "upn": listed["upn"].fillna(match["matched_upn"]),
                     "pupil": names.where(names.str.strip(", ").ne(""), None),
                     "given_upn": listed["upn"],
                     "date_of_birth": listed["date_of_birth"],
-                    "record_type": listed["return_type"].map(lambda v: getattr(v, "value", v)) if "return_type" in listed else "allocation",
+                    "record_type": record_type,
                     "record_date": listed[_SOURCES[source]],
                     **{k: match[k] for k in ("match", "matched_upn", "candidates", "candidate_count")},
                 }
             )
         )
-    return to_records(pd.concat(frames, ignore_index=True), "list_match")
+    # A record sent twice, word for word, is one fact that says how many copies there were.
+    facts = pd.concat([one_per_id(frame, copies="copies") for frame in frames], ignore_index=True)
+    return to_records(facts, "list_match")

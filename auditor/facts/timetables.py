@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.facts import Context, fact_ids, fact_kind, returns_about, to_records, with_pupil
+from auditor.facts import Context, fact_ids, fact_kind, one_per_id, returns_about, to_records, with_pupil
 
 _SPAN_DATES = ["start_date", "planned_end_date", "end_date", "last_review_date", "counted_to"]
 _SPAN_COLUMNS = ["upn", *_SPAN_DATES, "running", "source", "hours_per_week", "parent_agreed", "c2_sessions"]
@@ -44,7 +44,11 @@ def part_time_timetables(context: Context) -> list[dict[str, Any]]:
     spans["part_time_returns"] = told["count"]
 
     spans = with_pupil(context, spans)
-    spans["id"] = fact_ids("part_time", spans["upn"], spans["start_date"])
+    spans["id"] = fact_ids(
+        "part_time", spans["upn"], spans["start_date"],
+        then_by=tuple(spans[c] for c in ("source", "planned_end_date", "end_date", "hours_per_week", "parent_agreed", "last_review_date")),
+    )
+    spans = one_per_id(spans)  # a timetable logged twice, word for word, is one timetable
     columns = [
         "id", "upn", "pupil", "source", "start_date", "planned_end_date", "end_date", "running", "counted_to",
         "school_days", "calendar_weeks", "hours_per_week", "parent_agreed", "last_review_date",
