@@ -139,6 +139,7 @@ def _context(pack: Pack, as_of: dt.date, period_start: dt.date, thresholds: dict
         start=(min(earliest) - pd.Timedelta(days=1)).date(),
         end=as_of,
         explicit=pack.tables.get("calendar"),
+        explicit_input=next((i for i in pack.inputs if i.file == pack.file_name("calendar")), None),
         attendance=attendance,
     )
     return Context(pack, calendar, regulations(), as_of, period_start, thresholds)

@@ -32,6 +32,8 @@ def evidence_text(finding: Finding, labels: dict[str, str]) -> str:
 
 
 def _shown(value: object) -> str:
+    if isinstance(value, bool):  # an evidence flag, read by people: "estimated: yes"
+        return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(map(str, value))
     formatted = uk_date(value) if isinstance(value, str) and len(value) == 10 else None

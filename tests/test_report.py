@@ -69,3 +69,9 @@ def test_html_escapes_everything_and_needs_no_network(hostile_outputs):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "@import" not in html
     assert 'data-count="red">1<' in html
+
+
+def test_evidence_flags_read_as_yes_or_no():
+    from auditor.report import _shown
+
+    assert (_shown(True), _shown(False), _shown(0), _shown("2025-07-22")) == ("yes", "no", "0", "22/07/2025")
