@@ -314,11 +314,16 @@ def _read_delimited(data: bytes, name: str) -> Cells:
     delimiter = _delimiter(text)
     top = _first_lines(text, 20)
     first = _header_line(top, delimiter)
-    body = text[sum(len(line) + 1 for line in top[:first]) :] if first else text
-    # The body as UTF-8 bytes for pyarrow: the file's own bytes when they are that already.
+    body = text[sum(len(line) + 1 for line in top[:first]) :].lstrip("\ufeff") if first else text.lstrip("\ufeff")
+    if not body or body.isspace():
+        raise PackError(name, "file is empty (no header row)")
+    if not _first_lines(body, 1)[0].strip():
+        raise PackError(name, "has no header row (a line naming the columns) above the data")
+    # The body as UTF-8 bytes, the one form read from here on: the file's own bytes when they are that already.
     same_bytes = encoding == "utf-8" and not first and not crs
-    encoded = data.removeprefix(codecs.BOM_UTF8) if same_bytes else body.lstrip("\ufeff").encode("utf-8")
-    frame, skipped, written = _read_csv(body.lstrip("\ufeff"), name, encoded, delimiter)
+    encoded = data.removeprefix(codecs.BOM_UTF8) if same_bytes else body.encode("utf-8")
+    del text, body  # a 200 MB field is held once, not once a form
+    frame, skipped, written = _read_csv(encoded, name, delimiter)
     if first:
         frame["line"] += first
     skipped = {line + first: reason for line, reason in skipped.items()}
@@ -358,14 +363,10 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def _read_csv(text: str, name: str, encoded: bytes, delimiter: str) -> tuple[pd.DataFrame, dict[int, str], dict[str, str]]:
-    """Every cell as text (``encoded``: the same text as UTF-8, line breaks as LF), each row with
-    the line where it starts; rows with too many fields, and the lines swallowed by a quote that
-    is never closed, are skipped and reported, not fatal."""
-    if not text or text.isspace():
-        raise PackError(name, "file is empty (no header row)")
-    if not _first_lines(text, 1)[0].strip():
-        raise PackError(name, "has no header row (a line naming the columns) above the data")
+def _read_csv(encoded: bytes, name: str, delimiter: str) -> tuple[pd.DataFrame, dict[int, str], dict[str, str]]:
+    """Every cell as text (``encoded``: UTF-8, line breaks as LF), each row with the line where it
+    starts; rows with too many fields, and the lines swallowed by a quote that is never closed,
+    are skipped and reported, not fatal."""
     starts, open_quote = record_starts(encoded, delimiter)
     swallowed: dict[int, str] = {}
     if open_quote is not None:
@@ -375,13 +376,12 @@ def _read_csv(text: str, name: str, encoded: bytes, delimiter: str) -> tuple[pd.
         cut = _line_offset(encoded, start)
         swallowed = _swallowed_lines(encoded[cut:].decode("utf-8"), start, quote_line)
         encoded = encoded[:cut]
-        text = encoded.decode("utf-8")
         starts = starts[:-1]
     one_line_each = b'"' not in encoded or len(starts) == encoded.count(b"\n") + (0 if encoded.endswith(b"\n") else 1)
     frame = _read_well_formed_csv(encoded, delimiter, len(starts)) if one_line_each else None
     skipped: dict[int, str] = {}
     if frame is None:
-        frame, bad = _read_careful_csv(text, delimiter, name)
+        frame, bad = _read_careful_csv(encoded, delimiter, name)
         if len(frame) + len(bad) != len(starts):  # the two readings of the quotes disagree: say so, never misnumber
             raise PackError(name, "cannot be read as CSV: its quotes (\") could not be matched up; check the lines holding them")
         kept = np.ones(len(starts), dtype=bool)
@@ -445,7 +445,7 @@ def _swallowed_lines(tail: str, start: int, quote_line: int) -> dict[int, str]:
     return out
 
 
-def _read_careful_csv(text: str, delimiter: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
+def _read_careful_csv(encoded: bytes, delimiter: str, name: str) -> tuple[pd.DataFrame, dict[int, str]]:
     """pandas' C reader, for a file the fast reader refused: every record, with the number (from
     1, the header being 1) and reason of each one skipped for having more fields than the header."""
     with warnings.catch_warnings(record=True) as caught:
@@ -454,7 +454,8 @@ def _read_careful_csv(text: str, delimiter: str, name: str) -> tuple[pd.DataFram
             # header=None: the header is read as a row, so that a first data row with one field
             # more than the header is reported like any other, not taken as an index column.
             frame = pd.read_csv(
-                io.StringIO(text),
+                io.BytesIO(encoded),  # bytes, not a StringIO: that would hold four bytes a character
+                encoding="utf-8",
                 sep=delimiter,
                 header=None,
                 dtype=str,
@@ -472,11 +473,11 @@ def _read_careful_csv(text: str, delimiter: str, name: str) -> tuple[pd.DataFram
     return frame.fillna("").astype(str), bad
 
 
-def _read_well_formed_csv(encoded: bytes, delimiter: str, records: int) -> pd.DataFrame | None:
+def _read_well_formed_csv(encoded: bytes, delimiter: str, records: int, block: int = 1 << 20) -> pd.DataFrame | None:
     """The fast path for a well-formed export (the usual case, and the large one): pyarrow's
     reader, every cell as text, the header as the first row. None when any record is not a plain
-    row of the header's width (a blank line, a short or long row, a row longer than pyarrow's
-    block): the careful reader then reads the file and reports each such line."""
+    row of the header's width (a blank line, a short or long row): the careful reader then reads
+    the file and reports each such line."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -486,7 +487,7 @@ def _read_well_formed_csv(encoded: bytes, delimiter: str, records: int) -> pd.Da
     try:
         table = pacsv.read_csv(
             io.BytesIO(encoded),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=block),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=lambda row: odd.append(row) or "skip"
             ),
@@ -494,7 +495,9 @@ def _read_well_formed_csv(encoded: bytes, delimiter: str, records: int) -> pd.Da
                 column_types={f"f{i}": pa.string() for i in range(most)}, strings_can_be_null=False
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError) as err:
+        if "straddl" in str(err) and block < len(encoded):  # a line longer than a block: one block, then
+            return _read_well_formed_csv(encoded, delimiter, records, len(encoded) + 1)
         return None
     if odd or table.num_rows != records or not all(pa.types.is_string(t) for t in table.schema.types):
         return None
