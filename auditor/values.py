@@ -24,26 +24,49 @@ _ENGLISH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?: 00:00(?::00)?)?$
 _EXCEL_SERIAL = re.compile(r"^([1-9]\d{4})(?:\.0+)?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
+# The dates a register can hold: far wider than any pupil's life, well inside pandas' datetime64[ns]
+# (1677-2262), so that a typo such as 18/01/0214 is a rejected cell, never an overflow.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def _uk(day: dt.date) -> str:
+    """dd/mm/yyyy, with the year's four digits even before 1000 (strftime drops them)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
+def _out_of_range(shown: str) -> ValueError:
+    return ValueError(f"date {shown} is out of range ({_uk(EARLIEST_DATE)} to {_uk(LATEST_DATE)})")
+
+
+def _in_range(day: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise _out_of_range(_uk(day))
+    return day
+
 
 @lru_cache(maxsize=65536)  # a register repeats its admission dates and a list its dates of birth
 def parse_date(text: object) -> dt.date:
     """An ISO (2025-03-14) or English (14/03/2025) date, or a spreadsheet date serial (45537);
-    never month-first."""
+    never month-first; between ``EARLIEST_DATE`` and ``LATEST_DATE`` whatever its form (text, a
+    serial, or a date or datetime from TOML or a workbook)."""
     if isinstance(text, dt.datetime):
-        return text.date()
+        return _in_range(text.date())
     if isinstance(text, dt.date):
-        return text
+        return _in_range(text)
     value = str(text).strip()
     if not value:
         raise ValueError("no date given")
     if match := _EXCEL_SERIAL.match(value):
-        return _EXCEL_EPOCH + dt.timedelta(days=int(match[1]))
+        return _in_range(_EXCEL_EPOCH + dt.timedelta(days=int(match[1])))
     if match := _ISO.match(value):
         year, month, day = (int(g) for g in match.groups())
     elif match := _ENGLISH.match(value):
         day, month, year = (int(g) for g in match.groups())
     else:
         raise ValueError(f"'{value}' is not a date in the form dd/mm/yyyy or yyyy-mm-dd")
+    if not EARLIEST_DATE.year <= year <= LATEST_DATE.year:  # before dt.date, which stops at year 1
+        raise _out_of_range(f"{day:02d}/{month:02d}/{year:04d}")
     try:
         return dt.date(year, month, day)
     except ValueError:
