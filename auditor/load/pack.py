@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from auditor.errors import PackError
 from auditor.load.decoding import decode
 from auditor.load.files import FILES, FileSpec
-from auditor.load.readers import split_sheet
+from auditor.load.readers import OTHER_SUFFIXES, split_sheet
 from auditor.load.rows import _describe
 from auditor.load.table import InputSummary, RejectedRow, read_table
 from auditor.models import PackConfig
@@ -92,7 +92,7 @@ def inside_pack(root: Path, name: str, file: str, key: str | None = None) -> Pat
 def _default_file(root: Path, spec: FileSpec) -> str:
     """``attendance.csv``, or else ``attendance.parquet`` or ``attendance.xlsx`` if the pack has one."""
     stem = spec.default_name.rsplit(".", 1)[0]
-    for name in (spec.default_name, f"{stem}.parquet", f"{stem}.xlsx"):
+    for name in (spec.default_name, *(stem + suffix for suffix in OTHER_SUFFIXES)):
         if (root / name).is_file():
             return name
     return spec.default_name

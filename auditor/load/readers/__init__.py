@@ -1,6 +1,6 @@
 """The readers of each source format, each turning a file's bytes into ``Cells``: ``read_cells``
-chooses one by the file's extension or its first bytes. A new tabular format is a module here
-and one line in ``read_cells``."""
+chooses one by the file's extension or its first bytes. A new tabular format is a module here,
+a line in ``read_cells`` and, if a default file may take its suffix, ``OTHER_SUFFIXES``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from auditor.load.readers.parquet import read_parquet
 from auditor.load.readers.xlsx import read_xlsx
 
 _EXCEL = (".xlsx", ".xlsm")
+# What a contract file may be called besides its default name (``attendance.csv``), in the order looked for.
+OTHER_SUFFIXES = (".parquet", ".xlsx")
 
 
 def split_sheet(name: str) -> tuple[str, str | None]:
