@@ -25,7 +25,6 @@ from auditor.indicators import Indicators
 from auditor.inspection import inspect, prepare_process
 from auditor.report import write_outputs
 
-
 SUMMARY_FILES = ("authority-summary.json", "authority-summary.csv", "authority-summary.html")
 
 

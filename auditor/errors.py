@@ -49,7 +49,7 @@ def crash_report(command: str, error: BaseException) -> dict:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "command": command,
-        "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "exceptions": chain,
     }
 

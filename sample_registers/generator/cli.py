@@ -28,10 +28,10 @@ from generator.compliance import (
     resolve_unexplained_absence,
 )
 from generator.core import (
-    TooFewPupils,
     YEAR_GROUPS,
     PackBuilder,
     Timeline,
+    TooFewPupils,
     absence_factors,
     background_deletions,
     background_marks,
