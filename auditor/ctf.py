@@ -665,8 +665,8 @@ class _Reader:
                 record["dates_fit"] = chosen in span.problems and not span.problems[chosen]
                 record["layouts_fitting"] = ",".join(k for k, v in span.problems.items() if not v)
                 record["date_problems"] = "; ".join(f"{k}: {', '.join(v)}" for k, v in span.problems.items() if v)
-        tokens = sorted({s.tokens for s in spans})
-        return chosen, "+".join(tokens)
+        # Strings without a digit read the same either way: one reading for the file.
+        return chosen, "letter_digit" if any(s.tokens == "letter_digit" for s in spans) else "single"
 
     # -- all files --
 
