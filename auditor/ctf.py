@@ -710,14 +710,16 @@ class _Reader:
             self.rejected.extend(zip(clash["file"].astype(str), clash["line"].astype(int), reasons, ["AttendanceMarks"] * len(clash)))
             frame = frame[~repeated]
         self._count("marks_accepted", frame["file"])
+        # Text cells as categoricals: a year's marks hold a few hundred dates and a dozen codes.
         day_codes, days = pd.factorize(frame["day"])
+        unique_ids, id_codes = np.unique(frame["id"].to_numpy(), return_inverse=True)
         return pd.DataFrame({
             "line": frame["line"].to_numpy(dtype=np.int64),
-            "file": frame["file"].to_numpy(),
-            "upn": frame["upn"].to_numpy(),
+            "file": frame["file"].array,
+            "upn": frame["upn"].array,
             "date": pd.Categorical.from_codes(day_codes, categories=np.datetime_as_string(days.to_numpy().astype("datetime64[D]"), unit="D")),
-            "session": frame["session"].to_numpy(),
-            "code": pd.Categorical(code_text(frame["id"].to_numpy())),
+            "session": frame["session"].array,
+            "code": pd.Categorical.from_codes(id_codes, categories=code_text(unique_ids)),
         })
 
     def _count(self, what: str, files: pd.Series) -> None:

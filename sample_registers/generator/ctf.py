@@ -171,8 +171,11 @@ def write_ctf_pack(pack: PackBuilder, args: argparse.Namespace, csv_pack: Path, 
     """A pack folder whose register and attendance are one CTF (``ctf.xml``), with pack.toml and
     the CSV files a CTF does not carry copied from the CSV pack just written."""
     out.mkdir(parents=True, exist_ok=True)
-    toml = (csv_pack / "pack.toml").read_text(encoding="utf-8")
-    (out / "pack.toml").write_text(toml.replace("\n\n[school]", "# The register and attendance: ctf.xml, a Common Transfer File.\n\n[school]", 1), encoding="utf-8")
+    lines = (csv_pack / "pack.toml").read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("# Regenerate:"))
+    lines[at] += f" --ctf-out {args.ctf_out}"
+    lines.insert(at + 1, "# The admission register and attendance are ctf.xml, a Common Transfer File.")
+    (out / "pack.toml").write_text("\n".join(lines), encoding="utf-8")
     for name in BESIDE:
         if (csv_pack / name).is_file():
             shutil.copyfile(csv_pack / name, out / name)
