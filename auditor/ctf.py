@@ -480,8 +480,9 @@ class _Reader:
         if self.given.matches(source.lea, source.estab, source.urn):
             return self.given.merged(source)
         if self.given.urn and not source.urn and not self.given.lea:
-            self.notes.append((name, 1, f"the file's SourceSchool ({source}) carries no URN, so it cannot be "
-                               f"matched with URN {self.given.urn}: give the school's LAESTAB", "SourceSchool"))
+            where = f"SourceSchool ({source}) carries no URN" if source.lea else "header names no SourceSchool"
+            self.notes.append((name, 1, f"the file's {where}, so it cannot be matched with URN {self.given.urn}: "
+                               "give the school's LAESTAB", "SourceSchool"))
         return self.given
 
     def _read_pupil(self, name: str, pupil: ET.Element, school: SchoolId, written: dt.date | None,
@@ -595,6 +596,11 @@ class _Reader:
         start_text = _text(container.find(".//attendancestartdate"))
         start = _date_or_none(start_text)
         record = {"file": name, "line": year.line, "upn": upn, **_given_totals(year)}
+        for total in ("possible", "attended", "authorised", "unauthorised"):
+            text = _child(year, f"sessions{total}")
+            if text is not None and record[total] is None:
+                self.notes.append((name, year.line, f"pupil {upn}: Sessions{total.capitalize()} '{text}' is not a "
+                                   "number: that total is not checked", "YearData"))
         if start is None or len(ids) % 2:
             why = (f"AttendanceStartDate '{start_text or ''}' is not a date" if start is None
                    else f"AttendanceMarks holds {len(ids)} sessions, an odd number: they cannot be paired AM and PM")
