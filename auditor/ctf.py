@@ -373,7 +373,7 @@ def place(start: np.datetime64, days: int, layout: str, school_days: np.ndarray 
 
 def date_problems(
     ids: np.ndarray, dates: np.ndarray, layout: str, entry: dt.date | None, leaving: dt.date | None,
-    written: dt.date | None, year_end: dt.date | None,
+    written: dt.date | None, year_end: dt.date | None, school_days: np.ndarray | None = None,
 ) -> list[str]:
     """Why marks cannot fall on these dates (docs/ctf-format.md section 5, step 7); empty: they can."""
     if not len(dates):
@@ -392,6 +392,11 @@ def date_problems(
         found.append(f"runs to {last:%d/%m/%Y}, past the end of its year ({year_end:%d/%m/%Y})")
     if layout == "calendar" and marked[~np.is_busday(dates)].any():
         found.append("a mark on a Saturday or Sunday")
+    if school_days is not None and layout != "school_days" and len(school_days):
+        covered = (dates >= school_days[0]) & (dates <= school_days[-1])
+        closed = covered & ~np.isin(dates, school_days)
+        if marked[closed].any():
+            found.append("a mark on a day the pack's calendar has closed")
     return found
 
 
@@ -404,6 +409,7 @@ class _Span:
     ids: np.ndarray
     start: np.datetime64
     tokens: str
+    marked: np.ndarray  # per day: whether either session holds a mark (not #, - or Z)
     dates: dict[str, np.ndarray] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)
 
@@ -440,6 +446,7 @@ class _Reader:
 
     def read_file(self, name: str, data: bytes) -> None:
         root = parse_xml(data, name)
+        self.root_line = root.line
         count = self.counts.setdefault(name, Counter())
         header = root.find("header")
         head = _nearest(header) if header is not None else {}
@@ -481,7 +488,7 @@ class _Reader:
             return self.given.merged(source)
         if self.given.urn and not source.urn and not self.given.lea:
             where = f"SourceSchool ({source}) carries no URN" if source.lea else "header names no SourceSchool"
-            self.notes.append((name, 1, f"the file's {where}, so it cannot be matched with URN {self.given.urn}: "
+            self.notes.append((name, self.root_line, f"the file's {where}, so it cannot be matched with URN {self.given.urn}: "
                                "give the school's LAESTAB", "SourceSchool"))
         return self.given
 
@@ -608,14 +615,15 @@ class _Reader:
             count["marks_rejected"] += len(ids)
             self.totals.append({**record, "marks": len(ids), "note": why})
             return
-        span = _Span(upn, marks_el.line, ids, np.datetime64(start, "D"), tokens)
+        marked = ~np.isin(ids, _NOT_A_MARK_IDS).reshape(-1, 2).any(axis=1)
+        span = _Span(upn, marks_el.line, ids, np.datetime64(start, "D"), tokens, marked)
         year_start = _int_or_none(record["year"])
         year_end = dt.date(year_start + 1, 8, 31) if year_start else None
         for layout in LAYOUTS:
             dates = place(span.start, len(ids) // 2, layout, self.school_days)
             if dates is not None:
                 span.dates[layout] = dates
-                span.problems[layout] = date_problems(ids, dates, layout, entry, leaving, written, year_end)
+                span.problems[layout] = date_problems(ids, dates, layout, entry, leaving, written, year_end, self.school_days)
         spans.append(span)
         era = regulations().era_on(start)
         decoded = count_totals(ids, era)
@@ -646,14 +654,16 @@ class _Reader:
         full = [layout for layout, n in fits.items() if n == len(spans)]
         if full:
             chosen = full[0]
-            differ = [lay for lay in full[1:] if any(not np.array_equal(s.dates[lay], s.dates[chosen]) for s in spans)]
+            # Layouts that put the same marks on the same dates (differing only where # or - fall) agree.
+            differ = [lay for lay in full[1:]
+                      if any(not np.array_equal(s.dates[lay][s.marked], s.dates[chosen][s.marked]) for s in spans)]
             if differ:
-                self.notes.append((name, 1, f"the marks fit {LAYOUTS[chosen]} and also "
+                self.notes.append((name, self.root_line, f"the marks fit {LAYOUTS[chosen]} and also "
                                    + " and ".join(LAYOUTS[d] for d in differ)
                                    + ", which put them on other dates: read as " + LAYOUTS[chosen], "AttendanceMarks"))
         else:
             chosen = max(LAYOUTS, key=lambda lay: fits[lay])  # first of the best: the preferred order
-            self.notes.append((name, 1, f"no layout fits every pupil's marks ({', '.join(f'{LAYOUTS[k]}: {v} of {len(spans)}' for k, v in fits.items() if k in LAYOUTS and (k != 'school_days' or self.school_days is not None))}): read as {LAYOUTS[chosen]}", "AttendanceMarks"))
+            self.notes.append((name, self.root_line, f"no layout fits every pupil's marks ({', '.join(f'{LAYOUTS[k]}: {v} of {len(spans)}' for k, v in fits.items() if k in LAYOUTS and (k != 'school_days' or self.school_days is not None))}): read as {LAYOUTS[chosen]}", "AttendanceMarks"))
             for span in spans:
                 if span.problems.get(chosen) or chosen not in span.dates:
                     tried = "; ".join(f"{LAYOUTS[k]}: {', '.join(v) or 'fits'}" for k, v in span.problems.items())
@@ -752,8 +762,9 @@ class _Reader:
             return
         cutover = regulations().eras[-1].in_force_from.isoformat()
         late = attendance[attendance["code"].isin(["J", "Y", "H"]) & (attendance["date"].astype(str) >= cutover)]
-        for file, n in late.groupby("file", observed=True).size().items():
-            self.notes.append((file, 1, f"{n} marks J, H or Y on or after {regulations().eras[-1].in_force_from:%d/%m/%Y}, "
+        for file, lines in late.groupby("file", observed=True)["line"]:
+            n = len(lines)
+            self.notes.append((file, int(lines.min()), f"{n} marks J, H or Y on or after {regulations().eras[-1].in_force_from:%d/%m/%Y}, "
                                "codes no longer in force: the file may have cut C1, J1 and Y1-Y7 to one letter", "AttendanceMarks"))
 
 

@@ -104,6 +104,63 @@ def test_the_school_given_selects_its_records():
     assert SchoolId.of("9612999") == SchoolId("961", "2999")
 
 
+def one_pupil(marks: str, start: str, totals: tuple[int, int, int, int], leaving: str = "") -> bytes:
+    """A CTF of one pupil at the school (LEA 961, Estab 2999), written 15/09/2025."""
+    possible, attended, authorised, unauthorised = totals
+    left = f"<LeavingDate>{leaving}</LeavingDate><LeavingReason>LC</LeavingReason>" if leaving else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<CTfile><Header><CTFversion>25.0</CTFversion><DateTime>2025-09-15T10:30:00</DateTime>
+<SourceSchool><LEA>961</LEA><Estab>2999</Estab><AcademicYear>2025</AcademicYear></SourceSchool></Header>
+<CTFpupilData><Pupil><UPN>K961250100001</UPN><Surname>SAMPLE</Surname><Forename>Ada</Forename><DOB>2018-03-14</DOB>
+<Attendance><YearData><Year>2025</Year><LEA>961</LEA><Estab>2999</Estab>
+<SessionsPossible>{possible}</SessionsPossible><SessionsAuthorised>{authorised}</SessionsAuthorised>
+<SessionsAttended>{attended}</SessionsAttended><SessionsUnauthorised>{unauthorised}</SessionsUnauthorised>
+<AttendSessions><AttendanceStartDate>{start}</AttendanceStartDate><AttendanceMarks>{marks}</AttendanceMarks></AttendSessions>
+</YearData></Attendance>
+<SchoolHistory><School><LEA>961</LEA><Estab>2999</Estab><EntryDate>2022-09-05</EntryDate>{left}</School></SchoolHistory>
+</Pupil></CTFpupilData></CTfile>""".encode()
+
+
+def test_school_days_of_the_packs_calendar_are_a_third_layout():
+    # Open 3-5 and 8-12 September 2025 but for Wednesday 10th: marks for the school days only.
+    school_days = pd.DatetimeIndex(["2025-09-03", "2025-09-04", "2025-09-05", "2025-09-08", "2025-09-09", "2025-09-11", "2025-09-12"])
+    data = one_pupil("/\\/\\L\\II/\\/\\M\\", "2025-09-03", (14, 11, 3, 0))
+    result = read_ctfs([("days.xml", data)], None, school_days=school_days)
+    assert result.files[0].layout == "school_days" and result.totals["agrees"].all()
+    ada = marks(result, "K961250100001")
+    assert sorted({d for d, _ in ada}) == list(school_days.strftime("%Y-%m-%d")) and ada[("2025-09-12", "AM")] == "M"
+    # Without the calendar nothing shows that the 10th was closed: weekdays fit (calendar dates
+    # put a mark on Saturday 6th).
+    alone = read_ctfs([("days.xml", data)], None)
+    assert alone.files[0].layout == "weekdays" and ("2025-09-10", "AM") in marks(alone, "K961250100001")
+    assert "Saturday" in alone.totals.iloc[0]["date_problems"]
+
+
+def test_layouts_that_agree_where_the_marks_are_need_no_note():
+    # Monday 8th to Sunday 14th: weekdays would put the two # on Monday 15th and Tuesday 16th.
+    data = one_pupil("/\\/\\/\\/\\/\\", "2025-09-08", (10, 10, 0, 0))
+    result = read_ctfs([("week.xml", data)], None)
+    assert result.files[0].layout == "calendar" and not result.notes
+
+
+def test_layouts_that_put_marks_on_different_dates_are_noted():
+    # From Friday 5th: calendar dates put the second day's marks on Monday 8th, weekdays on
+    # Wednesday 10th (after two # days). Both fit: the file is read as calendar dates, and says so.
+    result = read_ctfs([("a.xml", one_pupil("/\\####/\\", "2025-09-05", (4, 4, 0, 0)))], None)
+    assert result.files[0].layout == "calendar" and ("2025-09-08", "AM") in marks(result, "K961250100001")
+    [note] = result.notes
+    assert "Monday to Friday" in note[2] and "other dates" in note[2] and note[0] == "a.xml"
+    # With one # day fewer, calendar dates put a mark on Sunday 7th: only weekdays fit.
+    result = read_ctfs([("b.xml", one_pupil("/\\##/\\N\\", "2025-09-05", (6, 5, 0, 1)))], None)
+    assert result.files[0].layout == "weekdays" and not result.notes
+
+
+def test_a_bare_j_after_august_2024_says_the_codes_may_be_cut_short():
+    result = read_ctfs([("j.xml", one_pupil("/\\J\\", "2025-09-08", (4, 4, 0, 0)))], None)
+    assert any("cut C1, J1 and Y1-Y7" in n[2] for n in result.notes)
+    assert result.register.iloc[0]["deletion_ground"] == ""
+
+
 def test_tokens_letter_digit_and_single():
     ids, reading = tokenise("/\\C1#")
     assert reading == "letter_digit" and len(ids) == 4
