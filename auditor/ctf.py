@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -101,6 +101,16 @@ def _clean_id(value: object) -> str | None:
 # ---- what a read gives -------------------------------------------------------------------------
 
 
+class CtfIssue(NamedTuple):
+    """A rejection or a note: the file, the line its element starts on, what (naming the pupil's
+    UPN), and the element."""
+
+    file: str
+    line: int
+    reason: str
+    element: str
+
+
 @dataclass(frozen=True)
 class CtfFile:
     name: str
@@ -125,8 +135,8 @@ class CtfRead:
 
     register: pd.DataFrame
     attendance: pd.DataFrame
-    rejected: list[tuple[str, int, str, str]]
-    notes: list[tuple[str, int, str, str]]
+    rejected: list[CtfIssue]
+    notes: list[CtfIssue]
     totals: pd.DataFrame
     counts: pd.DataFrame
     files: list[CtfFile]
@@ -435,8 +445,8 @@ class _Reader:
         self.from_source = school is None  # the school is the files' SourceSchool
         self.school_days = None if school_days is None else np.unique(np.asarray(school_days, dtype="datetime64[D]"))
         self.rows: list[dict] = []
-        self.rejected: list[tuple[str, int, str, str]] = []
-        self.notes: list[tuple[str, int, str, str]] = []
+        self.rejected: list[CtfIssue] = []
+        self.notes: list[CtfIssue] = []
         self.totals: list[dict] = []
         self.counts: dict[str, Counter] = {}
         self.files: list[CtfFile] = []
@@ -539,7 +549,6 @@ class _Reader:
         enrol = (_text(own.get("enrolstatus")) or "").upper()
         dual = {"M": "Y", "S": "Y", "C": "N"}.get(enrol, "")
         ehcp = _ehcp(pupil)
-        spans_from = len(spans)
         for entry in mine:
             self._read_entry(name, entry, me, year_group, dual, ehcp, count)
 
@@ -553,8 +562,6 @@ class _Reader:
                 self.totals.append({"file": name, "line": year.line, "upn": upn, **_given_totals(year), "marks": None})
         for year, container, tokens in marks:
             self._read_span(name, upn, year, container, tokens, entry_date, leaving, written, spans, count)
-        for span in spans[spans_from:]:
-            span.upn = upn
 
     def _read_entry(self, name: str, entry: ET.Element, me: _Pupil, year_group: str, dual: str, ehcp: str,
                     count: Counter) -> None:
@@ -667,11 +674,17 @@ class _Reader:
                                    + ", which put them on other dates: read as " + LAYOUTS[chosen], "AttendanceMarks"))
         else:
             chosen = max(LAYOUTS, key=lambda lay: fits[lay])  # first of the best: the preferred order
-            self.notes.append((name, self.root_line, f"no layout fits every pupil's marks ({', '.join(f'{LAYOUTS[k]}: {v} of {len(spans)}' for k, v in fits.items() if k in LAYOUTS and (k != 'school_days' or self.school_days is not None))}): read as {LAYOUTS[chosen]}", "AttendanceMarks"))
+            tried = [k for k in LAYOUTS if k != "school_days" or self.school_days is not None]
+            self.notes.append((name, self.root_line, "no layout fits every pupil's marks ("
+                               + ", ".join(f"{LAYOUTS[k]}: {fits[k]} of {len(spans)}" for k in tried)
+                               + f"): read as {LAYOUTS[chosen]}", "AttendanceMarks"))
             for span in spans:
                 if span.problems.get(chosen) or chosen not in span.dates:
-                    tried = "; ".join(f"{LAYOUTS[k]}: {', '.join(v) or 'fits'}" for k, v in span.problems.items())
-                    self.notes.append((name, span.line, f"pupil {span.upn}: the marks fit no reading ({tried})", "AttendanceMarks"))
+                    fitting = [LAYOUTS[k] for k, v in span.problems.items() if not v]
+                    why = "; ".join(f"{LAYOUTS[k]}: {', '.join(v)}" for k, v in span.problems.items() if v)
+                    verdict = (f"the marks fit {' and '.join(fitting)}, not the file's layout" if fitting
+                               else "the marks fit no reading")
+                    self.notes.append((name, span.line, f"pupil {span.upn}: {verdict} ({why})", "AttendanceMarks"))
         for span in spans:
             if chosen not in span.dates:  # e.g. weekdays from a Saturday: not placed
                 self.rejected.append((name, span.line, f"pupil {span.upn}: the marks cannot be placed as {LAYOUTS[chosen]}", "AttendanceMarks"))
@@ -757,7 +770,9 @@ class _Reader:
                    "marks_rejected"]
         counts = pd.DataFrame([{k: c.get(k, 0) for k in counted} for c in self.counts.values()],
                               index=pd.Index(list(self.counts), name="file"), columns=counted)
-        return CtfRead(register, attendance, self.rejected, self.notes, totals, counts, self.files, self.given or SchoolId())
+        rejected = [CtfIssue(f, int(line), reason, element) for f, line, reason, element in self.rejected]
+        notes = [CtfIssue(f, int(line), reason, element) for f, line, reason, element in self.notes]
+        return CtfRead(register, attendance, rejected, notes, totals, counts, self.files, self.given or SchoolId())
 
     def _note_codes_cut_short(self, attendance: pd.DataFrame) -> None:
         """J, H and Y are not in force from 19 August 2024: a file with them then may have cut
