@@ -5,9 +5,11 @@ XML attacks are refused, and mutated files are read with every pupil accounted f
 from __future__ import annotations
 
 import http.server
+import shutil
 import sys
 import threading
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor import inspect
 from auditor.ctf import SchoolId, deletion_ground, read_ctfs, tokenise
 from auditor.errors import PackError
 from auditor.models import AdmissionRow
@@ -224,6 +227,25 @@ def test_the_sample_ctf_is_the_sample_csv_attendance(sample):
     assert len(misfits) == 1 and "after the LeavingDate" in misfits[0][2]
 
 
+def test_the_sample_ctf_gives_the_csv_packs_findings(sample, tmp_path):
+    """Until the loader reads CTFs itself: the CTF's frames written as the contract's CSVs beside
+    its LA lists give the findings of the CSV pack, but for DQ004 on pupils with a first day of
+    attendance after their admission (staggered Reception starts), which the CTF does not carry."""
+    shutil.copytree(SAMPLE_CTF, tmp_path / "pack")
+    sample.register.drop(columns=["line", "file"]).to_csv(tmp_path / "pack" / "admission_register.csv", index=False)
+    sample.attendance.drop(columns=["line", "file"]).to_csv(tmp_path / "pack" / "attendance.csv", index=False)
+    csv = pd.read_csv(SAMPLE / "admission_register.csv", dtype=str, keep_default_na=False)
+    late_starters = set(csv.loc[csv["first_attendance_date"] != csv["admission_date"], "upn"])
+
+    def findings(pack):
+        return Counter((f.rule, f.upn or f.pupil, f.severity) for f in inspect(pack).findings)
+
+    from_csv, from_ctf = findings(SAMPLE), findings(tmp_path / "pack")
+    assert from_csv - from_ctf == Counter()
+    extra = from_ctf - from_csv
+    assert extra and {(rule, upn in late_starters) for rule, upn, _ in extra} == {("DQ004", True)}
+
+
 def test_the_generator_writes_the_committed_sample_ctf(tmp_path):
     sys.path.insert(0, str(ROOT / "sample_registers"))
     try:
@@ -368,7 +390,10 @@ def test_a_dtd_fetching_a_url_is_refused_and_never_fetched(web_server, doctype):
 
 GARBLED = ["", "2025-13-01", "31/02/2025", "yesterday", "1899-01-01", "2025-09-1", "  2025-09-03 "]
 MUTATIONS = st.lists(
-    st.tuples(st.sampled_from(["drop", "shorten", "garble_date", "totals", "blank_upn", "duplicate"]), st.integers(0, 10_000)),
+    st.tuples(
+        st.sampled_from(["drop", "shorten", "garble_date", "totals", "blank_upn", "duplicate", "marks_text", "truncate"]),
+        st.integers(0, 10_000),
+    ),
     max_size=6,
 )
 
@@ -395,7 +420,11 @@ def mutate(data: bytes, operations: list[tuple[str, int]]) -> bytes:
             element.text = ""
         elif operation == "duplicate" and (element := pick("Pupil", "School", "YearData")) is not None:
             parents[element].append(ET.fromstring(ET.tostring(element)))
-    return ET.tostring(root)
+        elif operation == "marks_text" and (element := pick("AttendanceMarks")) is not None:
+            element.text = ["", "-/-\\", "é/\\", "1/2\\", "  /\\ \n /\\ ", "C1C", "y7Y7"][at % 7]
+    data = ET.tostring(root)
+    cuts = [at for operation, at in operations if operation == "truncate"]
+    return data[: cuts[0] % len(data)] if cuts else data
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -407,7 +436,7 @@ def test_a_mutated_ctf_is_read_with_every_pupil_accounted_for(name, operations):
     except PackError as err:
         assert err.file == name
         return
-    root = ET.fromstring(data)
+    root = ET.fromstring(data)  # what read_ctfs read is well-formed
     pupils = [p for c in root.iter("CTFpupilData") for p in c.iter("Pupil")]
     assert result.unaccounted() == []
     counts = result.counts.loc[name] if name in result.counts.index else None
