@@ -120,6 +120,7 @@ class CtfFile:
     qualifier: str | None
     supplier: str | None
     source: SchoolId
+    school_name: str | None  # the SourceSchool's, for ``init``
     layout: str | None  # the date layout chosen for its marks (a key of LAYOUTS), None: no marks
     tokens: str | None  # the token reading of its marks (a key of TOKENS)
 
@@ -202,6 +203,18 @@ def parse_xml(data: bytes, name: str) -> ET.Element:
     if root.tag != "ctfile":
         raise PackError(name, f"is not a Common Transfer File: its root element is <{root.tag}>, not <CTfile>")
     return root
+
+
+_CTF_ROOT = re.compile(rb"<(?:[\w.-]+:)?ctfile[\s>/]")
+
+
+def looks_like_ctf(data: bytes) -> bool:
+    """Whether a file's first bytes open a ``<CTfile>`` element (any case, any namespace prefix):
+    how a pack's *.xml files are told apart without parsing them."""
+    head = data[:65536]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    return bool(_CTF_ROOT.search(head.lower()))
 
 
 def _text(element: ET.Element | None) -> str | None:
@@ -299,10 +312,11 @@ def tokenise(marks: str) -> tuple[np.ndarray, str]:
     string holds a digit, a letter with the digit after it (a digit can only belong to the
     letter before it: ``1`` is no code). Whitespace is ignored."""
     raw = np.frombuffer(_WHITESPACE.sub(b"", marks.encode("ascii", "replace")), dtype=np.uint8).astype(np.uint16)
+    raw[(raw >= 97) & (raw <= 122)] -= 32  # codes in upper case, as the CSV reader reads them
     digit = (raw >= 48) & (raw <= 57)
     if not digit.any():
         return raw * 256, "single"
-    letter = ((raw >= 65) & (raw <= 90)) | ((raw >= 97) & (raw <= 122))
+    letter = (raw >= 65) & (raw <= 90)
     attached = digit & np.concatenate(([False], letter[:-1]))
     starts = np.flatnonzero(~attached)
     second = np.zeros(len(starts), dtype=np.uint16)
@@ -314,9 +328,9 @@ def tokenise(marks: str) -> tuple[np.ndarray, str]:
 
 
 def code_text(ids: np.ndarray) -> np.ndarray:
-    """Token ids back to code text (upper case), one conversion per distinct id."""
+    """Token ids back to code text, one conversion per distinct id."""
     unique, inverse = np.unique(ids, return_inverse=True)
-    texts = np.array([(chr(i >> 8) + (chr(i & 255) if i & 255 else "")).upper() for i in unique.tolist()], dtype=object)
+    texts = np.array([chr(i >> 8) + (chr(i & 255) if i & 255 else "") for i in unique.tolist()], dtype=object)
     return texts[inverse]
 
 
@@ -331,7 +345,7 @@ def _categories(era_id: str) -> dict[int, str]:
     out = {}
     for era in [*regs.eras, regs.era(era_id)]:  # the era's own categories last, so they win
         for code, category in era.code_category.items():
-            out[_code_id(code)] = out[_code_id(code.lower())] = category
+            out[_code_id(code)] = category
     return out
 
 
@@ -364,7 +378,7 @@ def count_totals(ids: np.ndarray, era: Era) -> dict[str, dict[str, int]]:
 
 
 _NOT_A_MARK_TABLE = np.zeros(1 << 16, dtype=bool)  # token id -> True for #, - and Z
-_NOT_A_MARK_TABLE[[_code_id(c) for c in _NOT_A_MARK] + [_code_id(c.lower()) for c in _NOT_A_MARK]] = True
+_NOT_A_MARK_TABLE[[_code_id(c) for c in _NOT_A_MARK]] = True
 
 
 def place(start: np.datetime64, days: int, layout: str, school_days: np.ndarray | None) -> np.ndarray | None:
@@ -481,6 +495,7 @@ class _Reader:
                 qualifier=_text(head.get("documentqualifier")),
                 supplier=_text(head.get("supplierid")),
                 source=source,
+                school_name=_child(source_el, "schoolname") if source_el is not None else None,
                 layout=layout,
                 tokens=tokens,
             )
@@ -746,13 +761,14 @@ class _Reader:
         # Text cells as categoricals: a year's marks hold a few hundred dates and a dozen codes.
         day_codes, days = pd.factorize(frame["day"])
         unique_ids, id_codes = np.unique(frame["id"].to_numpy(), return_inverse=True)
+        text_codes, texts = pd.factorize(code_text(unique_ids))
         return pd.DataFrame({
             "line": frame["line"].to_numpy(dtype=np.int64),
             "file": frame["file"].array,
             "upn": frame["upn"].array,
             "date": pd.Categorical.from_codes(day_codes, categories=np.datetime_as_string(days.to_numpy().astype("datetime64[D]"), unit="D")),
             "session": frame["session"].array,
-            "code": pd.Categorical.from_codes(id_codes, categories=code_text(unique_ids)),
+            "code": pd.Categorical.from_codes(text_codes[id_codes], categories=texts),
         })
 
     def _count(self, what: str, files: pd.Series) -> None:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor import inspect
-from auditor.ctf import SchoolId, deletion_ground, read_ctfs, tokenise
+from auditor.ctf import SchoolId, code_text, deletion_ground, looks_like_ctf, read_ctfs, tokenise
 from auditor.errors import PackError
 from auditor.models import AdmissionRow
 from auditor.regulations import normalise_ground, regulations
@@ -168,6 +168,7 @@ def test_tokens_letter_digit_and_single():
     ids, reading = tokenise("/\\C1#")
     assert reading == "letter_digit" and len(ids) == 4
     assert tokenise("/ \\\nN#")[1] == "single" and len(tokenise("/ \\\nN#")[0]) == 4
+    assert code_text(tokenise("y7Y7c1/1")[0]).tolist() == ["Y7", "Y7", "C1", "/", "1"]  # "1" after /: a token, no code
 
 
 # ---- leaving reasons ---------------------------------------------------------------------------
@@ -306,6 +307,15 @@ def test_a_file_that_is_not_a_ctf_is_a_pack_error_naming_it(data, says):
     with pytest.raises(PackError, match=says) as caught:
         read_ctfs([("export.xml", data)], None)
     assert caught.value.file == "export.xml"
+
+
+def test_a_ctf_is_told_from_other_xml_by_its_first_bytes():
+    assert all(looks_like_ctf(p.read_bytes()) for p in DATA.glob("*.xml"))
+    assert looks_like_ctf('<?xml version="1.0"?><x:CTFILE xmlns:x="urn:y"/>'.encode("utf-16"))
+    assert not looks_like_ctf(b"<html><body>CTfile</body></html>") and not looks_like_ctf(b"upn,date\n")
+    header = read("ctf19-totals-only.xml").files[0]
+    assert (header.source, header.school_name, header.version) == (
+        SchoolId("961", "2999", "990001"), "Brookfield Community Primary School", "19.0")
 
 
 def test_namespaces_and_the_case_of_names_are_ignored():
