@@ -274,8 +274,8 @@ def deletion_ground(reason: str | None, grounds: str | None, leaving: dt.date | 
     ``RemovalGrounds`` when it reads as a ground, else the leaving reason's ground in the era in
     force on the leaving date, else the file's own words (REG011 judges them). Never dropped."""
     notes = []
-    day = leaving or dt.date.today()
-    era = regulations().era_on(day)
+    era = regulations().era_on(leaving) if leaving else regulations().eras[-1]  # an unreadable date: the latest
+    day = leaving or era.in_force_from
     from_reason = None
     code = re.sub(r"\s+", "", reason or "").upper()
     spec = leaving_reasons().get(code) if code else None
@@ -467,6 +467,7 @@ class _Reader:
         self.pupils: dict[str, _Pupil] = {}
         self.entries: dict[str, list[dict]] = {}  # upn -> register rows (dicts in self.rows)
         self.marks: list[tuple[str, _Span, str]] = []  # (file, span, layout)
+        self.pending: list[tuple[_Pupil, SchoolId]] = []  # pupils with marks but no entry in their file
 
     # -- one file --
 
@@ -542,17 +543,19 @@ class _Reader:
 
         if not upn:
             return reject("a Pupil with no UPN: its records cannot be joined to a register row")
-        if not mine:
-            return reject(f"pupil {upn}: no SchoolHistory/School entry for the school being inspected ({school})")
         me = _Pupil(name, pupil.line, upn, _text(own.get("surname")) or "", _text(own.get("forename")) or "",
                     _text(own.get("dob")) or "")
-        seen = self.pupils.get(upn)
-        if seen is not None and seen.file != name:
-            clash = _identity_clash(seen, me)
+        if not mine:  # a partial file's marks: kept if another file has the pupil's entry (``_settle_pending``)
+            if not marks:
+                return reject(f"pupil {upn}: no SchoolHistory/School entry for the school being inspected ({school})")
+            self.pending.append((me, school))
+        else:
+            seen = self.pupils.get(upn)
+            clash = _identity_clash(seen, me) if seen is not None and seen.file != name else None
             if clash:
                 return reject(f"pupil {upn}: {clash}: this file's record of the pupil is not read")
-        self.pupils.setdefault(upn, me)
-        count["pupils_accepted"] += 1
+            self.pupils.setdefault(upn, me)
+            count["pupils_accepted"] += 1
 
         year_group = _text(own.get("ncyearactual")) or ""
         try:
@@ -775,7 +778,26 @@ class _Reader:
         for name, n in files.value_counts().items():
             self.counts[str(name)][what] += int(n)
 
+    def _settle_pending(self) -> None:
+        """A pupil with marks but no School entry in its file is the pupil of another file's entry
+        with the same UPN and identity; else it is rejected, with its marks."""
+        for me, school in self.pending:
+            count = self.counts[me.file]
+            seen = self.pupils.get(me.upn)
+            clash = _identity_clash(seen, me) if seen is not None else None
+            if seen is not None and not clash:
+                count["pupils_accepted"] += 1
+                continue
+            why = (f"{clash}: this file's record of the pupil is not read" if clash else
+                   f"no SchoolHistory/School entry for the school being inspected ({school}) in any file")
+            self.rejected.append((me.file, me.line, f"pupil {me.upn}: {why}", "Pupil"))
+            count["pupils_rejected"] += 1
+            mine = [m for m in self.marks if m[0] == me.file and m[1].upn == me.upn]
+            count["marks_rejected"] += sum(len(span.ids) for _, span, _ in mine)
+            self.marks = [m for m in self.marks if not (m[0] == me.file and m[1].upn == me.upn)]
+
     def result(self) -> CtfRead:
+        self._settle_pending()
         attendance = self.attendance()
         self._note_codes_cut_short(attendance)
         register = pd.DataFrame(self.rows, columns=REGISTER_COLUMNS)

@@ -292,6 +292,21 @@ def test_a_contradiction_between_files_is_a_rejection_naming_both(old, new, says
     assert result.unaccounted() == []
 
 
+def test_a_partial_files_marks_join_the_pupil_of_another_files_entry():
+    whole = (DATA / "ctf25-calendar-days.xml").read_bytes()
+    history = whole[whole.index(b"<SchoolHistory>") : whole.index(b"</SchoolHistory>") + len(b"</SchoolHistory>")]
+    marks_only = whole.replace(history, b"", 1)  # Ada's marks with no SchoolHistory
+    for files in ([("full.xml", whole), ("marks.xml", marks_only)], [("marks.xml", marks_only), ("full.xml", whole)]):
+        result = read_ctfs(files, None)
+        assert result.rejected == [] and result.unaccounted() == [] and len(result.register) == 3
+        assert result.counts["marks_merged"].sum() == 62 and len(result.attendance) == 62  # the second file's
+    alone = read_ctfs([("marks.xml", marks_only)], None)
+    [rejected] = alone.rejected
+    assert "K961250100001" in rejected.reason and "in any file" in rejected.reason
+    assert alone.counts.loc["marks.xml", "marks_rejected"] == 28 and alone.unaccounted() == []
+    assert not (alone.attendance["upn"] == "K961250100001").any()
+
+
 def test_files_of_two_schools_need_the_school_named():
     a = (DATA / "ctf25-calendar-days.xml").read_bytes()
     b = _changed("ctf25-calendar-days.xml", "<Estab>2999</Estab>\n      <URN>990001</URN>", "<Estab>2990</Estab>\n      <URN>990009</URN>")
