@@ -38,7 +38,6 @@ from auditor.values import parse_date, parse_year_group
 
 REGISTER_COLUMNS = ["line", "file", *AdmissionRow.model_fields]
 ATTENDANCE_COLUMNS = ["line", "file", "upn", "date", "session", "code"]
-REJECTED_COLUMNS = ["file", "line", "reason", "element"]
 
 # Date layouts of the marks, in the order preferred when several fit equally: every calendar date
 # is the one layout a known writer uses (Aspen); weekdays and school days are hypotheses.
