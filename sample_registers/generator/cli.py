@@ -85,6 +85,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="csv",
         help="attendance.csv, or attendance.parquet (needs pyarrow)",
     )
+    parser.add_argument(
+        "--ctf-out",
+        help="also write the school as a Common Transfer File: a pack folder with ctf.xml, pack.toml and the LA's lists",
+    )
     authority = parser.add_argument_group("a local authority: one pack per school under --out (see README)")
     authority.add_argument("--schools", type=int, default=0, help="number of schools (every 5th secondary)")
     authority.add_argument("--pupils-per-school", type=int, default=250, help="average pupils per school")
@@ -152,6 +156,10 @@ def generate(args: argparse.Namespace) -> None:
     began = time.perf_counter()
     pack, calendar = build(args)
     counts = write_pack(pack, args, calendar)
+    if args.ctf_out:
+        from generator.ctf import write_ctf_pack
+
+        counts["ctf.xml (pupils)"] = write_ctf_pack(pack, args, Path(args.out), Path(args.ctf_out))
     seconds = time.perf_counter() - began
     if not args.no_verify and args.format == "csv":
         problems = verify_pack(Path(args.out))
