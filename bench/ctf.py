@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditor.ctf import read_ctfs  # noqa: E402
+from auditor.load.ctf import read_ctfs  # noqa: E402
 from auditor.load import load_pack  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"

@@ -1,4 +1,4 @@
-"""Reading Common Transfer Files (auditor/ctf.py): the research's examples decode as
+"""Reading Common Transfer Files (auditor/load/ctf/): the research's examples decode as
 docs/ctf-format.md says, the sample school as a CTF gives the CSV pack's register and marks,
 XML attacks are refused, and mutated files are read with every pupil accounted for."""
 
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor import inspect
-from auditor.ctf import SchoolId, code_text, deletion_ground, looks_like_ctf, read_ctfs, tokenise
+from auditor.load.ctf import SchoolId, code_text, deletion_ground, looks_like_ctf, read_ctfs, tokenise
 from auditor.errors import PackError
 from auditor.models import AdmissionRow
 from auditor.regulations import normalise_ground, regulations

@@ -1,101 +1,48 @@
-"""Read the DfE Common Transfer File (CTF, XML) as a source of a pack's admission register and
-attendance (issue 17; the format, its sources and what is not known: docs/ctf-format.md).
-
-``read_ctfs`` turns one or more CTFs of one school into the same text tables a CSV export gives
-(the admission register's contract columns, and long attendance marks), each row with its file
-and the source line of its element, so that the loader validates them as it validates a CSV. Every
-pupil, school-history entry and decoded mark is accounted for as accepted, merged (the same fact in
-two files), history (another school's) or rejected with file, line, the pupil's UPN and the element.
-
-The marks string is decoded defensively (docs/ctf-format.md section 5): its tokens (one character
-per session, or a letter with an optional digit when the string holds digits), the dates they fall
-on (every calendar date, weekdays, or the school days of the pack's calendar), and the counting
-convention that reproduces the file's own totals. One date layout is chosen per file (one writer,
-one layout); every disagreement is kept in ``totals`` and ``notes``, never guessed away silently.
-"""
+"""Several CTFs of one school read and combined into register rows and marks: a pupil in two
+files is one pupil, and a contradiction between the files is rejected, naming both."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import XMLParser
 
 from auditor.errors import PackError
+from auditor.load.ctf.grounds import deletion_ground
+from auditor.load.ctf.marks import (
+    _NOT_A_MARK_TABLE,
+    CONVENTIONS,
+    LAYOUTS,
+    _code_id,
+    _Span,
+    code_text,
+    count_totals,
+    date_problems,
+    place,
+    tokenise,
+)
+from auditor.load.ctf.parse import (
+    SchoolId,
+    _child,
+    _clean_id,
+    _date_or_none,
+    _int_or_none,
+    _nearest,
+    _text,
+    parse_xml,
+)
 from auditor.models import AdmissionRow
-from auditor.regulations import CATEGORIES, Era, normalise_ground, parse_ground, regulations
-from auditor.resources import read_yaml, rules_dir
-from auditor.values import parse_date, parse_year_group
+from auditor.regulations import regulations
+from auditor.values import parse_year_group
 
 REGISTER_COLUMNS = ["line", "file", *AdmissionRow.model_fields]
 ATTENDANCE_COLUMNS = ["line", "file", "upn", "date", "session", "code"]
-
-# Date layouts of the marks, in the order preferred when several fit equally: every calendar date
-# is the one layout a known writer uses (Aspen); weekdays and school days are hypotheses.
-LAYOUTS = {
-    "calendar": "every calendar date from AttendanceStartDate",
-    "weekdays": "Monday to Friday from AttendanceStartDate",
-    "school_days": "the school days of the pack's calendar from AttendanceStartDate",
-}
-TOKENS = {"single": "one character per session", "letter_digit": "a letter with an optional digit per session"}
-# Counting conventions for the file's totals: the regulations' categories, or Aspen's (attended =
-# / and \ only, possible = every session not #).
-CONVENTIONS = ("regulations", "aspen")
-_NOT_A_MARK = {"#", "-", "Z"}  # may fall outside the pupil's registration
-_PLACEHOLDER = re.compile(r"^X+$", re.IGNORECASE)
-_WHITESPACE = re.compile(rb"\s+")
-
-
-# ---- the school --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SchoolId:
-    """A school as a CTF names it: LA number + establishment number (the DfE number), and URN."""
-
-    lea: str | None = None
-    estab: str | None = None
-    urn: str | None = None
-
-    @classmethod
-    def of(cls, value: SchoolId | tuple[str, str] | str | None) -> SchoolId | None:
-        """A ``SchoolId``; an (LEA, Estab) pair; text: a 6-digit URN or a 7-digit LAESTAB
-        ("9612999", "961/2999"); None."""
-        if value is None or isinstance(value, SchoolId):
-            return value
-        if isinstance(value, tuple):
-            return cls(_clean_id(value[0]), _clean_id(value[1]))
-        digits = re.sub(r"[\s/-]", "", str(value))
-        if re.fullmatch(r"\d{7}", digits):
-            return cls(digits[:3], digits[3:])
-        return cls(urn=_clean_id(value))
-
-    def matches(self, lea: str | None, estab: str | None, urn: str | None) -> bool:
-        if self.urn and urn and self.urn == urn:
-            return True
-        return bool(self.lea and self.estab and (self.lea, self.estab) == (lea, estab))
-
-    def merged(self, other: SchoolId) -> SchoolId:
-        return SchoolId(self.lea or other.lea, self.estab or other.estab, self.urn or other.urn)
-
-    def __str__(self) -> str:
-        parts = [f"LEA {self.lea} Estab {self.estab}" if self.lea and self.estab else "", f"URN {self.urn}" if self.urn else ""]
-        return ", ".join(p for p in parts if p) or "no school number"
-
-
-def _clean_id(value: object) -> str | None:
-    text = str(value or "").strip()
-    return None if not text or _PLACEHOLDER.match(text) else text
-
 
 # ---- what a read gives -------------------------------------------------------------------------
 
@@ -151,292 +98,6 @@ class CtfRead:
             "marks": c["marks"] - c["marks_accepted"] - c["marks_merged"] - c["marks_unmarked"] - c["marks_rejected"],
         }
         return [f"{file}: {what} off by {gap}" for what, gaps in checks.items() for file, gap in gaps.items() if gap]
-
-
-# ---- parsing -----------------------------------------------------------------------------------
-
-
-class _Element(ET.Element):
-    __slots__ = ("line",)
-
-
-class _Builder(ET.TreeBuilder):
-    """Elements named by their local name in lower case (no namespace, any case), each with the
-    line it starts on."""
-
-    def __init__(self) -> None:
-        super().__init__(element_factory=_Element)
-        self.parser: Any = None
-
-    def start(self, tag: str, attrs: dict) -> ET.Element:
-        element = super().start(_local(tag), attrs)
-        element.line = self.parser.parser.CurrentLineNumber
-        return element
-
-    def end(self, tag: str) -> ET.Element:
-        return super().end(_local(tag))
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2].lower()
-
-
-def parse_xml(data: bytes, name: str) -> ET.Element:
-    """The root of a CTF, parsed from its bytes (so that its encoding declaration and any
-    byte-order mark are honoured) by defusedxml with DTDs forbidden: entity expansion, external
-    entities and DTDs fetched from a URL are refused before anything is read."""
-    builder = _Builder()
-    parser = XMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    builder.parser = parser
-    try:
-        parser.feed(data)
-        root = parser.close()
-    except DefusedXmlException as err:
-        raise PackError(
-            name,
-            f"is refused: it declares a DTD or entities ({type(err).__name__}), which no Common Transfer File "
-            "has and XML attacks (entity expansion, external entities, a DTD fetched from a URL) use; nothing was read",
-        ) from None
-    except ET.ParseError as err:
-        raise PackError(name, f"is not well-formed XML ({err}); nothing was read") from None
-    if root.tag != "ctfile":
-        raise PackError(name, f"is not a Common Transfer File: its root element is <{root.tag}>, not <CTfile>")
-    return root
-
-
-_CTF_ROOT = re.compile(rb"<(?:[\w.-]+:)?ctfile[\s>/]")
-
-
-def looks_like_ctf(data: bytes) -> bool:
-    """Whether a file's first bytes open a ``<CTfile>`` element (any case, any namespace prefix):
-    how a pack's *.xml files are told apart without parsing them."""
-    head = data[:65536]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", errors="ignore").encode("utf-8")
-    return bool(_CTF_ROOT.search(head.lower()))
-
-
-def _text(element: ET.Element | None) -> str | None:
-    if element is None:
-        return None
-    text = "".join(element.itertext()).strip()
-    return text or None
-
-
-def _child(element: ET.Element, name: str) -> str | None:
-    return _text(element.find(name))
-
-
-# Containers of other people's or other schools' data: a pupil's own fields are not searched there.
-_NOT_THE_PUPILS = {"contacts", "contact", "address", "schoolhistory", "attendance", "stageassessments", "senhistory"}
-
-
-def _nearest(element: ET.Element) -> dict[str, ET.Element]:
-    """Each descendant name's nearest element (breadth first), outside ``_NOT_THE_PUPILS``."""
-    found: dict[str, ET.Element] = {}
-    level = [element]
-    while level:
-        below = []
-        for parent in level:
-            for child in parent:
-                if not isinstance(child.tag, str):
-                    continue
-                found.setdefault(child.tag, child)
-                if child.tag not in _NOT_THE_PUPILS:
-                    below.append(child)
-        level = below
-    return found
-
-
-def _date_or_none(text: str | None) -> dt.date | None:
-    try:
-        return parse_date(text) if text else None
-    except ValueError:
-        return None
-
-
-def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text and text.strip().isdigit() else None
-
-
-# ---- leaving reasons ---------------------------------------------------------------------------
-
-
-@cache
-def leaving_reasons() -> dict[str, dict]:
-    """``rules/ctf_leaving_reasons.yaml``: code -> meaning, grounds per era, certainty."""
-    return {str(code).upper(): spec for code, spec in read_yaml(rules_dir() / "ctf_leaving_reasons.yaml")["leaving_reasons"].items()}
-
-
-def deletion_ground(reason: str | None, grounds: str | None, leaving: dt.date | None) -> tuple[str, list[str]]:
-    """The register's deletion ground for a leaving reason and removal grounds, and what to note:
-    ``RemovalGrounds`` when it reads as a ground, else the leaving reason's ground in the era in
-    force on the leaving date, else the file's own words (REG011 judges them). Never dropped."""
-    notes = []
-    era = regulations().era_on(leaving) if leaving else regulations().eras[-1]  # an unreadable date: the latest
-    day = leaving or era.in_force_from
-    from_reason = None
-    code = re.sub(r"\s+", "", reason or "").upper()
-    spec = leaving_reasons().get(code) if code else None
-    if code and spec is None:
-        notes.append(f"leaving reason '{reason}' is not a CTF leaving reason code (rules/ctf_leaving_reasons.yaml)")
-    elif spec is not None:
-        letter = spec.get("grounds", {}).get(era.id)
-        if letter:
-            from_reason = f"{era.deletion_regulation}({letter})"
-    removal = normalise_ground(grounds, day) if grounds and parse_ground(grounds) else None
-    if grounds and removal is None:
-        notes.append(f"RemovalGrounds '{grounds}' is not a deletion ground")
-    if removal:
-        if from_reason and from_reason != removal:
-            notes.append(f"RemovalGrounds {removal} and leaving reason {code} ({spec['meaning']}, read as {from_reason}) disagree: {removal} is used")
-        return removal, notes
-    if from_reason:
-        if spec.get("certainty") == "guess":
-            notes.append(f"deletion ground {from_reason} is a guess from leaving reason {code} ({spec['meaning']})")
-        return from_reason, notes
-    if spec is not None:
-        notes.append(f"leaving reason {code} ({spec['meaning']}) maps to no deletion ground of the {era.short}")
-        return f"leaving reason {code} ({spec['meaning']})", notes
-    words = " / ".join(w for w in (grounds, reason) if w)
-    return words, notes
-
-
-# ---- the marks string --------------------------------------------------------------------------
-
-
-def tokenise(marks: str) -> tuple[np.ndarray, str]:
-    """The session codes of a marks string as integer ids (first byte * 256 + second byte, 0 for
-    a one-character code) and the token reading used: one character per session, or, when the
-    string holds a digit, a letter with the digit after it (a digit can only belong to the
-    letter before it: ``1`` is no code). Whitespace is ignored."""
-    raw = np.frombuffer(_WHITESPACE.sub(b"", marks.encode("ascii", "replace")), dtype=np.uint8).astype(np.uint16)
-    raw[(raw >= 97) & (raw <= 122)] -= 32  # codes in upper case, as the CSV reader reads them
-    digit = (raw >= 48) & (raw <= 57)
-    if not digit.any():
-        return raw * 256, "single"
-    letter = (raw >= 65) & (raw <= 90)
-    attached = digit & np.concatenate(([False], letter[:-1]))
-    starts = np.flatnonzero(~attached)
-    second = np.zeros(len(starts), dtype=np.uint16)
-    follows = starts + 1 < len(raw)
-    has = np.zeros(len(starts), dtype=bool)
-    has[follows] = attached[starts[follows] + 1]
-    second[has] = raw[starts[has] + 1]
-    return raw[starts] * 256 + second, "letter_digit"
-
-
-def code_text(ids: np.ndarray) -> np.ndarray:
-    """Token ids back to code text, one conversion per distinct id."""
-    unique, inverse = np.unique(ids, return_inverse=True)
-    texts = np.array([chr(i >> 8) + (chr(i & 255) if i & 255 else "") for i in unique.tolist()], dtype=object)
-    return texts[inverse]
-
-
-def _code_id(code: str) -> int:
-    return ord(code[0]) * 256 + (ord(code[1]) if len(code) > 1 else 0)
-
-
-@cache
-def _categories(era_id: str) -> dict[int, str]:
-    """Token id -> category in an era (a code of another era takes its category there)."""
-    regs = regulations()
-    out = {}
-    for era in [*regs.eras, regs.era(era_id)]:  # the era's own categories last, so they win
-        for code, category in era.code_category.items():
-            out[_code_id(code)] = category
-    return out
-
-
-def count_totals(ids: np.ndarray, era: Era) -> dict[str, dict[str, int]]:
-    """The four totals a convention gives for a YearData's tokens."""
-    counted = np.bincount(ids)  # faster than np.unique for a few hundred small integers
-    unique = np.flatnonzero(counted)
-    counts = counted[unique]
-    category = _categories(era.id)
-    by_category: Counter = Counter()
-    for token, count in zip(unique.tolist(), counts.tolist()):
-        by_category[category.get(token)] += count
-    present = sum(c for t, c in zip(unique.tolist(), counts.tolist()) if t in (_code_id("/"), _code_id("\\")))
-    not_closed = int(counts.sum()) - sum(c for t, c in zip(unique.tolist(), counts.tolist()) if t in (_code_id("#"), _code_id("-")))
-    possible = sum(by_category[c] for c in CATEGORIES if c not in ("not_possible", "closure"))
-    return {
-        "regulations": {
-            "possible": possible,
-            "attended": by_category["present"] + by_category["approved_activity"],
-            "authorised": by_category["authorised"],
-            "unauthorised": by_category["unauthorised"],
-        },
-        "aspen": {
-            "possible": not_closed,
-            "attended": present,
-            "authorised": by_category["authorised"],
-            "unauthorised": by_category["unauthorised"],
-        },
-    }
-
-
-_NOT_A_MARK_TABLE = np.zeros(1 << 16, dtype=bool)  # token id -> True for #, - and Z
-_NOT_A_MARK_TABLE[[_code_id(c) for c in _NOT_A_MARK]] = True
-
-
-def place(start: np.datetime64, days: int, layout: str, school_days: np.ndarray | None) -> np.ndarray | None:
-    """The dates of ``days`` pairs of sessions from ``start`` under a layout (None: impossible)."""
-    offsets = np.arange(days)
-    if layout == "calendar":
-        return start + offsets
-    if layout == "weekdays":
-        if not np.is_busday(start):
-            return None
-        return np.busday_offset(start, offsets, roll="forward")
-    if school_days is None:
-        return None
-    first = int(np.searchsorted(school_days, start))
-    if first + days > len(school_days) or (days and school_days[first] != start):
-        return None
-    return school_days[first : first + days]
-
-
-def date_problems(
-    ids: np.ndarray, dates: np.ndarray, layout: str, entry: dt.date | None, leaving: dt.date | None,
-    written: dt.date | None, year_end: dt.date | None, school_days: np.ndarray | None = None,
-) -> list[str]:
-    """Why marks cannot fall on these dates (docs/ctf-format.md section 5, step 7); empty: they can."""
-    if not len(dates):
-        return []
-    marked = ~_NOT_A_MARK_TABLE[ids].reshape(-1, 2).all(axis=1)
-    found = []
-    if entry and marked.any() and dates[marked][0] < np.datetime64(entry):
-        found.append(f"a mark before the EntryDate {entry:%d/%m/%Y}")
-    if leaving and marked.any() and dates[marked][-1] > np.datetime64(leaving):
-        found.append(f"a mark after the LeavingDate {leaving:%d/%m/%Y}")
-    last = dates[-1].astype(dt.date)
-    if written and last > written:
-        found.append(f"runs to {last:%d/%m/%Y}, after the file was written ({written:%d/%m/%Y})")
-    if year_end and last > year_end:
-        found.append(f"runs to {last:%d/%m/%Y}, past the end of its year ({year_end:%d/%m/%Y})")
-    if layout == "calendar" and marked[~np.is_busday(dates)].any():
-        found.append("a mark on a Saturday or Sunday")
-    if school_days is not None and layout != "school_days" and len(school_days):
-        covered = (dates >= school_days[0]) & (dates <= school_days[-1])
-        closed = covered & ~np.isin(dates, school_days)
-        if marked[closed].any():
-            found.append("a mark on a day the pack's calendar has closed")
-    return found
-
-
-@dataclass
-class _Span:
-    """One AttendSessions: a pupil's marks from one start date."""
-
-    upn: str
-    line: int
-    ids: np.ndarray
-    start: np.datetime64
-    tokens: str
-    marked: np.ndarray  # per day: whether either session holds a mark (not #, - or Z)
-    dates: dict[str, np.ndarray] = field(default_factory=dict)
-    problems: dict[str, list[str]] = field(default_factory=dict)
 
 
 # ---- reading -----------------------------------------------------------------------------------
