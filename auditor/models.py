@@ -7,6 +7,7 @@ loader reports a row that fails its model as rejected, with file, line and reaso
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import Enum
 from typing import Annotated, Any
 
@@ -142,6 +143,8 @@ class SchoolConfig(BaseModel):
     urn: str
     name: str
     la: str = ""
+    # The DfE number, LA and establishment ("961/2999" or "9612999"): what a CTF's schools are named by.
+    laestab: str | None = None
     # The school's most senior year group (e.g. "6"); else the highest year group in the register.
     senior_year_group: Annotated[str | None, BeforeValidator(parse_year_group)] = None
 
@@ -149,6 +152,16 @@ class SchoolConfig(BaseModel):
     @classmethod
     def _urn_as_text(cls, value: Any) -> str:
         return str(value)
+
+    @field_validator("laestab", mode="before")
+    @classmethod
+    def _laestab_digits(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        digits = re.sub(r"[\s/-]", "", str(value))
+        if not re.fullmatch(r"\d{7}", digits):
+            raise ValueError(f"'{value}' is not a LAESTAB: 3 digits of the LA and 4 of the school, e.g. 961/2999")
+        return f"{digits[:3]}/{digits[3:]}"
 
 
 class InspectionConfig(BaseModel):

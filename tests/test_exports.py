@@ -288,7 +288,7 @@ def test_validate_json(tmp_path):
     data = json.loads(result.output)
     assert data["valid"] is False
     assert data["rejected_rows"] == [
-        {"file": "attendance.csv", "line": 2, "reason": "code 'ZZ' is not an attendance code", "column": "code"}
+        {"file": "attendance.csv", "line": 2, "reason": "code 'ZZ' is not an attendance code", "column": "code", "records": 1}
     ]
     (root / "pack.toml").write_text("nonsense")
     result = runner.invoke(app, ["validate", str(root), "--json"])

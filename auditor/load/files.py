@@ -1,11 +1,14 @@
-"""The contract's files: each one's key, default name and row model, and the columns it may hold."""
+"""The contract's files: each one's key, default name and row model, and the columns it may hold;
+where a file named for a pack lies (never outside it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from auditor.errors import PackError
 from auditor.models import (
     AdmissionRow,
     AllocationRow,
@@ -53,3 +56,17 @@ FILES: tuple[FileSpec, ...] = (
 
 def spec_columns(frame: pd.DataFrame, spec: FileSpec) -> list[str]:
     return [c for c in spec.columns if c in frame.columns]
+
+
+def inside_pack(root: Path, name: str, file: str, key: str | None = None) -> Path:
+    """``root / name`` with every symlink resolved, refused if that lies outside the pack folder:
+    nothing outside a pack is read for it, whatever its pack.toml names or its links point to.
+    ``file`` and ``key`` say who named it, for the message (no key: a default file name)."""
+    named = f"{key} = {name!r} " if key else ""
+    try:
+        path = (root / name).resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL in the name
+        raise PackError(file, f"{named}is not a usable file name") from None
+    if not path.is_relative_to(root.resolve()):
+        raise PackError(file, f"{named}lies outside the pack folder" if key else "links outside the pack folder")
+    return path

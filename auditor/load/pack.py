@@ -11,8 +11,9 @@ import pandas as pd
 from pydantic import ValidationError
 
 from auditor.errors import PackError
+from auditor.load.ctf.source import find_ctfs, read_ctf_tables, school_of
 from auditor.load.decoding import decode
-from auditor.load.files import FILES, FileSpec
+from auditor.load.files import FILES, FileSpec, inside_pack
 from auditor.load.readers import OTHER_SUFFIXES, split_sheet
 from auditor.load.rows import _describe
 from auditor.load.table import InputSummary, RejectedRow, read_table
@@ -26,16 +27,22 @@ class Pack:
     tables: dict[str, pd.DataFrame | None]  # None: the optional file is not in the pack
     inputs: list[InputSummary] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
+    notes: list[RejectedRow] = field(default_factory=list)  # what a source noted and rejected nothing for (a CTF's)
 
     def has(self, key: str) -> bool:
         return self.tables.get(key) is not None
 
     def file_name(self, key: str) -> str:
+        if key in DERIVED:
+            return DERIVED[key]
         spec = next(s for s in FILES if s.key == key)
         return self.config.files.get(key) or _default_file(self.root, spec)
 
 
 FILE_OPTIONS = ("attendance_layout",)  # [files] keys that are settings, not file names
+CTF_KEY = "ctf"  # [files] ctf: the pack's Common Transfer Files (a name or a glob), in place of the next two
+CTF_TABLES = ("admission_register", "attendance")
+DERIVED = {"ctf_totals": "Common Transfer File"}  # tables a source gives beside the contract's, by what gives them
 
 
 def load_pack(root: str | Path) -> Pack:
@@ -43,14 +50,17 @@ def load_pack(root: str | Path) -> Pack:
     if not root.is_dir():
         raise PackError(str(root), "no such pack folder")
     config = read_config(root / "pack.toml")
-    unknown = set(config.files) - {s.key for s in FILES} - set(FILE_OPTIONS)
+    unknown = set(config.files) - {s.key for s in FILES} - set(FILE_OPTIONS) - {CTF_KEY}
     if unknown:
         raise PackError("pack.toml", f"[files] names unknown file keys: {', '.join(sorted(unknown))}")
     unknown = {k for k in config.columns if k != "preset"} - {s.key for s in FILES}
     if unknown:
         raise PackError("pack.toml", f"[columns] names unknown file keys: {', '.join(sorted(unknown))}")
     pack = Pack(root=root, config=config, tables={})
+    _read_ctfs(pack)
     for spec in FILES:
+        if spec.key in pack.tables:  # read from the CTFs
+            continue
         name = config.files.get(spec.key) or _default_file(root, spec)
         file_name, _ = split_sheet(name)
         named_by = f"[files] {spec.key}" if spec.key in config.files else None
@@ -75,18 +85,26 @@ def load_pack(root: str | Path) -> Pack:
     return pack
 
 
-def inside_pack(root: Path, name: str, file: str, key: str | None = None) -> Path:
-    """``root / name`` with every symlink resolved, refused if that lies outside the pack folder:
-    nothing outside a pack is read for it, whatever its pack.toml names or its links point to.
-    ``file`` and ``key`` say who named it, for the message (no key: a default file name)."""
-    named = f"{key} = {name!r} " if key else ""
-    try:
-        path = (root / name).resolve()
-    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL in the name
-        raise PackError(file, f"{named}is not a usable file name") from None
-    if not path.is_relative_to(root.resolve()):
-        raise PackError(file, f"{named}lies outside the pack folder" if key else "links outside the pack folder")
-    return path
+def _read_ctfs(pack: Pack) -> None:
+    """The pack's CTFs as its admission register and attendance, when ``[files] ctf`` names them or
+    the pack has no admission register file and holds CTFs."""
+    config, root = pack.config, pack.root
+    present = {key: key in config.files or (root / _default_file(root, spec)).is_file()
+               for spec in FILES if (key := spec.key) in CTF_TABLES}
+    if CTF_KEY not in config.files and present["admission_register"]:
+        return
+    files = find_ctfs(root, config.files.get(CTF_KEY))
+    if not files:
+        return
+    for key in CTF_TABLES:
+        if present[key]:
+            raise PackError(pack.file_name(key), f"is in the pack beside Common Transfer Files ({files[0][0]}), which "
+                            f"carry the {key.replace('_', ' ')}: keep one or the other")
+    read = read_ctf_tables(files, school_of(config.school))
+    pack.tables.update(admission_register=read.register, attendance=read.attendance, ctf_totals=read.totals)
+    pack.inputs += read.inputs
+    pack.rejected += read.rejected
+    pack.notes += read.notes
 
 
 def _default_file(root: Path, spec: FileSpec) -> str:

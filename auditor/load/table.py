@@ -25,12 +25,15 @@ class RejectedRow:
     line: int
     reason: str
     column: str | None = None  # the header of the cell at fault, when one cell is
+    records: int = 1  # the input rows it rejects: more for a CTF pupil rejected with its entries and marks
 
 
 @dataclass(frozen=True)
 class InputSummary:
     """``rows`` counts what is accounted for: lines of a table, or, for an attendance grid
-    (``unit`` "cell"), its marks plus any whole lines rejected. rows == accepted + rejected."""
+    (``unit`` "cell"), its marks plus any whole lines rejected, or, for a Common Transfer File
+    (``unit`` "record"), its pupils, school-history entries and marks. rows == accepted + rejected,
+    and ``rejected`` is the sum of the file's rejected rows' ``records``."""
 
     file: str
     rows: int
@@ -38,7 +41,7 @@ class InputSummary:
     rejected: int
     sha256: str
     encoding: str
-    layout: str | None = None  # attendance only: long, wide or weekly
+    layout: str | None = None  # attendance: long, wide or weekly; a CTF: "ctf" and its marks' reading
     unit: str = "row"
     sheet: str | None = None
     preset: str | None = None

@@ -49,12 +49,13 @@ ATTENDANCE_COLUMNS = ["line", "file", "upn", "date", "session", "code"]
 
 class CtfIssue(NamedTuple):
     """A rejection or a note: the file, the line its element starts on, what (naming the pupil's
-    UPN), and the element."""
+    UPN), the element, and for a rejection how many records it rejects."""
 
     file: str
     line: int
     reason: str
     element: str
+    records: int = 1  # rejections only: the pupils, entries and marks it rejects (a pupil with its marks)
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ class _Reader:
         count["marks"] += n_marks
 
         def reject(reason: str, element: str = "Pupil", line: int | None = None) -> None:
-            self.rejected.append((name, line or pupil.line, reason, element))
+            self.rejected.append((name, line or pupil.line, reason, element, 1 + len(mine) + n_marks))
             count["pupils_rejected"] += 1
             count["entries_rejected"] += len(mine)
             count["marks_rejected"] += n_marks
@@ -300,7 +301,8 @@ class _Reader:
         if start is None or len(ids) % 2:
             why = (f"AttendanceStartDate '{start_text or ''}' is not a date" if start is None
                    else f"AttendanceMarks holds {len(ids)} sessions, an odd number: they cannot be paired AM and PM")
-            self.rejected.append((name, marks_el.line, f"pupil {upn}: {why}; its {len(ids)} marks are not read", "AttendanceMarks"))
+            self.rejected.append((name, marks_el.line, f"pupil {upn}: {why}; its {len(ids)} marks are not read", "AttendanceMarks",
+                                  len(ids)))
             count["marks_rejected"] += len(ids)
             self.totals.append({**record, "marks": len(ids), "note": why})
             return
@@ -365,7 +367,8 @@ class _Reader:
                     self.notes.append((name, span.line, f"pupil {span.upn}: {verdict} ({why})", "AttendanceMarks"))
         for span in spans:
             if chosen not in span.dates:  # e.g. weekdays from a Saturday: not placed
-                self.rejected.append((name, span.line, f"pupil {span.upn}: the marks cannot be placed as {LAYOUTS[chosen]}", "AttendanceMarks"))
+                self.rejected.append((name, span.line, f"pupil {span.upn}: the marks cannot be placed as {LAYOUTS[chosen]}",
+                                      "AttendanceMarks", len(span.ids)))
                 count["marks_rejected"] += len(span.ids)
                 continue
             self.marks.append((name, span, chosen))
@@ -450,10 +453,11 @@ class _Reader:
                 continue
             why = (f"{clash}: this file's record of the pupil is not read" if clash else
                    f"no SchoolHistory/School entry for the school being inspected ({school}) in any file")
-            self.rejected.append((me.file, me.line, f"pupil {me.upn}: {why}", "Pupil"))
-            count["pupils_rejected"] += 1
             mine = [m for m in self.marks if m[0] == me.file and m[1].upn == me.upn]
-            count["marks_rejected"] += sum(len(span.ids) for _, span, _ in mine)
+            marks = sum(len(span.ids) for _, span, _ in mine)
+            self.rejected.append((me.file, me.line, f"pupil {me.upn}: {why}", "Pupil", 1 + marks))
+            count["pupils_rejected"] += 1
+            count["marks_rejected"] += marks
             self.marks = [m for m in self.marks if not (m[0] == me.file and m[1].upn == me.upn)]
 
     def result(self) -> CtfRead:
@@ -468,7 +472,7 @@ class _Reader:
                    "marks_rejected"]
         counts = pd.DataFrame([{k: c.get(k, 0) for k in counted} for c in self.counts.values()],
                               index=pd.Index(list(self.counts), name="file"), columns=counted)
-        rejected = [CtfIssue(f, int(line), reason, element) for f, line, reason, element in self.rejected]
+        rejected = [CtfIssue(f, int(line), reason, element, *records) for f, line, reason, element, *records in self.rejected]
         notes = [CtfIssue(f, int(line), reason, element) for f, line, reason, element in self.notes]
         return CtfRead(register, attendance, rejected, notes, totals, counts, self.files, self.given or SchoolId())
 
