@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from pytest_bdd import given, parsers, then, when
@@ -417,3 +418,12 @@ def refers_to_cme(finding):
 @then("it does not ask for a referral to the children missing education team")
 def does_not_refer_to_cme(finding):
     assert finding.refer_to_cme is False
+
+
+# ---- Common Transfer Files ---------------------------------------------------------------------
+
+
+@given(parsers.parse('the school\'s admission register and attendance come as the Common Transfer File "{name}"'))
+def from_ctf(pack, name):
+    pack.urn = "990001"  # the school of the CTFs in tests/data/ctf
+    pack.ctf_files[name] = (Path(__file__).parent / "data" / "ctf" / name).read_bytes()

@@ -55,6 +55,7 @@ class PackBuilder:
     allocations: list[dict] | None = None  # None: the pack has no allocations list
     extra_files: dict[str, list[dict]] = field(default_factory=dict)
     readmissions: list[dict] = field(default_factory=list)  # later registrations of a pupil's UPN
+    ctf_files: dict[str, bytes] = field(default_factory=dict)  # CTFs in place of the register and attendance
 
     def add_pupil(
         self, name: str, year_group: str = "4", born: dt.date | None = None, admitted: dt.date = dt.date(2020, 9, 2)
@@ -124,28 +125,31 @@ class PackBuilder:
             f'policy = "{self.policy}"\n',
             encoding="utf-8",
         )
-        _write(
-            self.root / "admission_register.csv",
-            [*self.pupils.values(), *self.readmissions],
-            [
-                "upn",
-                "surname",
-                "forename",
-                "date_of_birth",
-                "year_group",
-                "admission_date",
-                "first_attendance_date",
-                "deletion_date",
-                "deletion_ground",
-            ],
-        )
+        for name, data in self.ctf_files.items():
+            (self.root / name).write_bytes(data)
+        if not self.ctf_files:
+            _write(
+                self.root / "admission_register.csv",
+                [*self.pupils.values(), *self.readmissions],
+                [
+                    "upn",
+                    "surname",
+                    "forename",
+                    "date_of_birth",
+                    "year_group",
+                    "admission_date",
+                    "first_attendance_date",
+                    "deletion_date",
+                    "deletion_ground",
+                ],
+            )
         if self.returns is not None:
             _write(
                 self.root / "la_returns.csv",
                 self.returns,
                 ["upn", "surname", "forename", "date_of_birth", "return_type", "received_date", "ground"],
             )
-        if self.marks:
+        if self.marks and not self.ctf_files:
             _write(self.root / "attendance.csv", self.marks, ["upn", "date", "session", "code"])
         if self.timetables is not None:
             _write(self.root / "part_time_timetables.csv", self.timetables,

@@ -273,3 +273,42 @@ def list_matches(context: Context) -> list[dict[str, Any]]:
     # A record sent twice, word for word, is one fact that says how many copies there were.
     facts = pd.concat([one_per_id(frame, copies="copies") for frame in frames], ignore_index=True)
     return to_records(facts, "list_match")
+
+
+TOTALS = ("possible", "attended", "authorised", "unauthorised")
+
+
+@fact_kind("ctf_totals")
+def ctf_totals_facts(context: Context) -> list[dict[str, Any]]:
+    """One fact per CTF YearData whose marks were checked against the file's own totals
+    (``pack.tables["ctf_totals"]``): both sets of totals, and whether any reading of the marks
+    gave the file's (the reader tries every layout and counting convention)."""
+    totals = context.table("ctf_totals")
+    if totals is None or totals.empty or "agrees" not in totals:
+        return []
+    checked = totals[totals["agrees"].notna()]
+    if checked.empty:
+        return []
+
+    def text(prefix: str) -> pd.Series:
+        parts = [k + " " + checked[prefix + k].map(lambda v: "-" if pd.isna(v) else str(int(v))) for k in TOTALS]
+        return parts[0].str.cat(parts[1:], sep=", ")
+
+    differ = [checked[k].notna() & checked[k].ne(checked["decoded_" + k]) for k in TOTALS]
+    named = [pd.Series(k, index=checked.index).where(d, "") for k, d in zip(TOTALS, differ)]
+    year = pd.to_numeric(checked["year"], errors="coerce")
+    out = pd.DataFrame({
+        "id": fact_ids("ctf_totals", checked["file"], checked["upn"], checked["year"].fillna(""), checked["line"].astype(str)),
+        "upn": checked["upn"],
+        "pupil": checked["upn"].map(context.pupil_names),
+        "file": checked["file"],
+        "line": checked["line"],
+        "year": checked["year"],
+        "year_start": pd.to_datetime(year.map(lambda y: f"{int(y)}-09-01" if pd.notna(y) else None)),
+        "file_totals": text(""),
+        "marks_totals": text("decoded_"),
+        "totals_differ": named[0].str.cat(named[1:], sep=",").str.replace(r",+", ", ", regex=True).str.strip(", "),
+        "totals_agree": checked["agrees"].astype(bool),
+        "marks": checked["marks"],
+    })
+    return to_records(out.reset_index(drop=True), "ctf_totals")
