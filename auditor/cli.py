@@ -410,6 +410,7 @@ def validate_command(
             "valid": rejected == 0,
             "inputs": [dataclasses.asdict(s) for s in loaded.inputs],
             "rejected_rows": [dataclasses.asdict(r) for r in loaded.rejected],
+            "notes": [dataclasses.asdict(n) for n in loaded.notes],
         }
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
         raise typer.Exit(1 if rejected else 0)
@@ -420,7 +421,7 @@ def validate_command(
         cells = (
             summary.file + (f" (sheet {summary.sheet})" if summary.sheet else ""),
             summary.layout or "-",
-            "marks" if summary.unit == "cell" else "rows",
+            {"cell": "marks", "record": "records"}.get(summary.unit, "rows"),
             str(summary.rows),
             str(summary.accepted),
             str(summary.rejected),
@@ -435,6 +436,9 @@ def validate_command(
     for row in loaded.rejected:
         where = f"line {row.line}" + (f", column {row.column!r}" if row.column else "")
         console.print(Text(f"{row.file} {where}: {row.reason}"), soft_wrap=True)
+    for note in loaded.notes:  # a CTF's reading: what was decided and noticed, rejecting nothing
+        where = f"line {note.line}" + (f", {note.column}" if note.column else "")
+        console.print(Text(f"note: {note.file} {where}: {note.reason}"), soft_wrap=True)
     if rejected:
         console.print(f"[bold yellow]{rejected} rejected[/] of {sum(s.rows for s in loaded.inputs)} read.")
         raise typer.Exit(1)

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditor.load.ctf import read_ctfs  # noqa: E402
 from auditor.load import load_pack  # noqa: E402
+from auditor.load.ctf import read_ctfs  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 GENERATE = ROOT / "sample_registers" / "generate.py"

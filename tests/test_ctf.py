@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor import inspect
-from auditor.load.ctf import SchoolId, code_text, deletion_ground, looks_like_ctf, read_ctfs, tokenise
 from auditor.errors import PackError
+from auditor.load.ctf import SchoolId, code_text, deletion_ground, looks_like_ctf, read_ctfs, tokenise
 from auditor.models import AdmissionRow
 from auditor.regulations import normalise_ground, regulations
 from auditor.values import parse_date

@@ -59,7 +59,12 @@ def find_ctfs(root: Path, named: str | None) -> list[tuple[str, bytes]]:
     a glob inside the pack), else every ``*.xml`` that opens a ``<CTfile>`` and every such member
     of a ``*.zip``. A zip member is named ``exports.zip/ctf1.xml``."""
     if named:
-        names = sorted(str(p.relative_to(root)) for p in root.glob(named) if p.is_file()) if _is_glob(named) else [named]
+        if _is_glob(named):
+            if Path(named).is_absolute():
+                raise PackError("pack.toml", f"[files] ctf = {named!r} lies outside the pack folder")
+            names = sorted(str(p.relative_to(root)) for p in root.glob(named) if p.is_file())
+        else:
+            names = [named]
         if not names:
             raise PackError("pack.toml", f"[files] ctf = {named!r} names no file in the pack folder")
         key = "[files] ctf"
