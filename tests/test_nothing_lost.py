@@ -1,10 +1,14 @@
-"""Nothing lost: packs with random corruption never crash the tool, exit 0 or 2 as the contract
-says, and every input row is accounted for exactly once as accepted or rejected."""
+"""Nothing lost: packs with random corruption (CSV and XLSX exports, and Common Transfer Files)
+never crash the tool, exit 0 or 2 as the contract says, and every input row is accounted for
+exactly once as accepted or rejected."""
 
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
+import zipfile
 from collections import Counter
+from pathlib import Path
 
 import openpyxl
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from auditor.cli import app
+from tests.test_ctf import MUTATIONS, mutate
 
 runner = CliRunner()
 
@@ -132,3 +137,47 @@ def test_corrupt_packs_never_crash_and_lose_nothing(tmp_path_factory, register, 
             assert summary["rows"] == expected_rows[summary["file"]], summary
     for row in findings["rejected_rows"]:
         assert row["reason"] and "Traceback" not in row["reason"]
+
+
+# ---- Common Transfer Files -----------------------------------------------------------------------
+
+CTF_DATA = Path(__file__).resolve().parent / "data" / "ctf"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(p.name for p in CTF_DATA.glob("*.xml"))), operations=MUTATIONS,
+       in_zip=st.booleans())
+def test_mutated_ctf_packs_never_crash_and_lose_nothing(tmp_path_factory, name, operations, in_zip):
+    """A pack whose CTF is mutated (elements dropped, marks shortened, dates garbled, totals
+    changed, the file cut short), alone or in a zip: exit 0 or 2, never 3, and each file's
+    pupils, entries and marks are its rows, every one accepted or in a rejection."""
+    root = tmp_path_factory.mktemp("ctfpack")
+    (root / "pack.toml").write_text(PACK_TOML.replace("100001", "990001"), encoding="utf-8")
+    data = mutate((CTF_DATA / name).read_bytes(), operations)
+    if in_zip:
+        with zipfile.ZipFile(root / "exports.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(name, data)
+    else:
+        (root / name).write_bytes(data)
+    out = root / "out"
+    result = runner.invoke(app, ["inspect", str(root), "--out", str(out)])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        assert "Cannot inspect the pack" in result.output
+        return
+    findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    rejected_records = Counter()
+    for row in findings["rejected_rows"]:
+        rejected_records[row["file"]] += row["records"]
+        assert row["reason"] and "Traceback" not in row["reason"]
+    for summary in findings["inputs"]:
+        assert summary["rows"] == summary["accepted"] + summary["rejected"], summary
+        assert summary["rejected"] == rejected_records[summary["file"]], summary
+    ctf = next(s for s in findings["inputs"] if s["file"].endswith(name))
+    assert ctf["unit"] == "record" and ctf["file"] == (f"exports.zip/{name}" if in_zip else name)
+    root_element = ET.fromstring(data)
+    pupils = sum(1 for c in root_element.iter("CTFpupilData") for _ in c.iter("Pupil"))
+    entries = sum(1 for p in root_element.iter("Pupil") for h in p.iter("SchoolHistory") for _ in h.iter("School"))
+    assert ctf["rows"] >= pupils + entries  # and its marks
