@@ -458,7 +458,7 @@ def presets_command() -> None:
 
 @app.command("init")
 def init_command(
-    folder: Annotated[Path, typer.Argument(help="A folder of exports (CSV or XLSX).")],
+    folder: Annotated[Path, typer.Argument(help="A folder of exports (CSV or XLSX, or Common Transfer Files).")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing pack.toml.")] = False,
 ) -> None:
     """Write a pack.toml for a folder of exports, guessing which file is which.

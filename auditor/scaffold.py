@@ -16,6 +16,8 @@ import tomlkit
 
 from auditor.errors import PackError
 from auditor.load import FILES, FileSpec, Preset, detect_layout, inside_pack, presets, read_cells, resolve_columns
+from auditor.load.ctf import CtfFile, read_ctfs
+from auditor.load.ctf.source import find_ctfs
 
 _SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 # Words in a file's name that hint at which register it is (a tie-breaker, never decisive).
@@ -44,10 +46,11 @@ class Guess:
     files: dict[str, Fit] = field(default_factory=dict)
     preset: str | None = None
     notes: list[str] = field(default_factory=list)
+    ctfs: list[CtfFile] = field(default_factory=list)  # Common Transfer Files: the register and attendance
 
     @property
     def complete(self) -> bool:
-        return "admission_register" in self.files
+        return "admission_register" in self.files or bool(self.ctfs)
 
 
 def _fits(path: Path, headers: list[str], spec: FileSpec, candidates: list[Preset | None]) -> list[Fit]:
@@ -99,19 +102,41 @@ def guess_pack(folder: Path) -> Guess:
         if fit.file not in used and not any(n.startswith(fit.file + ":") for n in guess.notes):
             guess.notes.append(f"{fit.file}: also looks like {fit.spec.key} but another file fitted better; not used")
             used.add(fit.file)
+    _guess_ctfs(folder, guess)
     named = [fit.preset for fit in guess.files.values() if fit.preset]
     guess.preset = max(set(named), key=named.count) if named else None
     return guess
 
 
+def _guess_ctfs(folder: Path, guess: Guess) -> None:
+    """The folder's CTFs, when no export is the admission register: they are the register and the
+    attendance (found again by ``load_pack``, so pack.toml need not name them), and their
+    SourceSchool is the school."""
+    if "admission_register" in guess.files:
+        return
+    try:
+        files = find_ctfs(folder, None)
+        guess.ctfs = read_ctfs(files).files if files else []
+    except PackError as err:
+        guess.notes.append(f"{err.file}: skipped, {err.problem}")
+        return
+    if guess.ctfs and "attendance" in guess.files:
+        fit = guess.files.pop("attendance")
+        guess.notes.append(f"{fit.file}: looks like attendance, but the CTFs carry the attendance; not used")
+
+
 def describe(guess: Guess) -> list[str]:
     lines = []
+    for ctf in guess.ctfs:
+        lines.append(f"{ctf.name} is a Common Transfer File (CTF {ctf.version or '?'}) from {ctf.school_name or 'a school'} "
+                     f"({ctf.source}): the admission register and attendance")
     for key, fit in guess.files.items():
         how = f"preset {fit.preset}" if fit.preset else "the contract's column names"
         layout = f", {fit.layout} layout" if fit.layout else ""
         pairs = ", ".join(f"{contract} = {header!r}" for header, contract in fit.mapped.items() if header != contract)
         lines.append(f"{fit.file} is the {key.replace('_', ' ')} ({how}{layout})" + (f": {pairs}" if pairs else ""))
-    missing = [spec.key for spec in FILES if spec.key not in guess.files]
+    missing = [spec.key for spec in FILES if spec.key not in guess.files
+               and not (guess.ctfs and spec.key in ("admission_register", "attendance"))]
     if missing:
         lines.append("not found: " + ", ".join(missing) + " (rules that need them will be reported as not checked)")
     return lines + guess.notes
@@ -124,7 +149,16 @@ def pack_toml(guess: Guess, today: dt.date) -> str:
     doc = tomlkit.document()
     doc.add(tomlkit.comment("Written by `register-audit init`: check every line marked CHECK before inspecting."))
     doc.add(tomlkit.nl())
-    doc["school"] = _table(urn=("000000", "CHECK: the school's URN"), name=("CHECK: school name", None), la=("", None))
+    source = guess.ctfs[0].source if guess.ctfs else None
+    school = {
+        "urn": (source.urn, "from the CTF: CHECK") if source and source.urn else ("000000", "CHECK: the school's URN"),
+        "name": ((guess.ctfs[0].school_name, "from the CTF") if guess.ctfs and guess.ctfs[0].school_name
+                 else ("CHECK: school name", None)),
+        "la": ("", None),
+    }
+    if source and source.lea and source.estab:
+        school["laestab"] = (f"{source.lea}/{source.estab}", "from the CTF: how its records name the school")
+    doc["school"] = _table(**school)
     doc["inspection"] = _table(
         date=(today, "CHECK: the 'as at' date"),
         period_start=(start, "CHECK: the first date the inspection looks at"),

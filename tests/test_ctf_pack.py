@@ -203,3 +203,19 @@ def test_a_pack_without_a_register_or_a_ctf_says_the_register_is_missing(tmp_pat
     pack = ctf_pack(tmp_path / "p", {"other.xml": b"<?xml version='1.0'?><html/>"})
     with pytest.raises(PackError, match="required file is missing"):
         load_pack(pack)
+
+
+def test_init_writes_a_pack_toml_for_a_folder_of_ctfs_from_their_source_school(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for path in SAMPLE_CTF.iterdir():
+        if path.suffix in (".csv", ".xml"):
+            shutil.copy(path, folder)
+    result = runner.invoke(app, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "ctf.xml is a Common Transfer File" in result.output
+    written = (folder / "pack.toml").read_text(encoding="utf-8")
+    assert 'urn = "990001"' in written and 'name = "Brookfield Community Primary School"' in written
+    assert 'laestab = "961/2154"' in written
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 0, result.output
