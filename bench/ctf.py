@@ -1,5 +1,6 @@
 """How long a 1,500-pupil school's Common Transfer File (a full year of marks) takes to read, next
-to loading the same school's CSV pack.
+to loading the same school's CSV pack (and the CTF pack through load_pack, which validates its
+rows and marks as a CSV's).
 
     python bench/ctf.py               # median of 5 runs each
     python bench/ctf.py --runs 9
@@ -58,12 +59,14 @@ def main() -> None:
     data = (ctf / "ctf.xml").read_bytes()
     urn = next(line.split('"')[1] for line in (ctf / "pack.toml").read_text().splitlines() if line.startswith("urn"))
     ctf_s, read = median_seconds(lambda: read_ctfs([("ctf.xml", data)], urn), args.runs)
+    ctf_pack_s, ctf_pack = median_seconds(lambda: load_pack(ctf), args.runs)
     csv_s, pack = median_seconds(lambda: load_pack(csv), args.runs)
     marks = len(pack.tables["attendance"])
     print(f"CTF, {len(data) / 1e6:.1f} MB, {len(read.register):,} pupils, {len(read.attendance):,} marks "
           f"(every calendar date): read_ctfs {ctf_s:.2f} s")
+    print(f"CTF pack, the marks validated as a CSV's: load_pack {ctf_pack_s:.2f} s")
     print(f"CSV pack, {marks:,} marks (register days): load_pack {csv_s:.2f} s")
-    if read.unaccounted() or read.rejected:
+    if read.unaccounted() or read.rejected or ctf_pack.rejected:
         raise SystemExit(f"the CTF did not read cleanly: {read.unaccounted()} {read.rejected[:3]}")
 
 

@@ -84,4 +84,5 @@ def test_persistent_absence_is_real_but_not_everyone(result, planted):
 def test_every_row_of_the_sample_is_accepted(result):
     assert sum(i.rows for i in result.inputs) > 40_000
     assert result.rejected_rows == []
-    assert all(rule.status == "checked" for rule in result.rules)
+    # Every rule is checked but DQ009, which judges a Common Transfer File's own totals.
+    assert {rule.code for rule in result.rules if rule.status != "checked"} == {"DQ009"}
