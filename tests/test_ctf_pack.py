@@ -219,3 +219,25 @@ def test_init_writes_a_pack_toml_for_a_folder_of_ctfs_from_their_source_school(t
     assert 'laestab = "961/2154"' in written
     result = runner.invoke(app, ["validate", str(folder)])
     assert result.exit_code == 0, result.output
+
+
+def test_the_packs_calendar_gives_the_school_days_the_marks_may_fall_on(tmp_path):
+    from tests.test_ctf import one_pupil
+
+    # Open 3-5 and 8-12 September 2025 but for Wednesday 10th; the marks are for school days only.
+    days = ["03/09/2025", "04/09/2025", "05/09/2025", "08/09/2025", "09/09/2025", "10/09/2025", "11/09/2025", "12/09/2025"]
+    calendar = "date,am_open,pm_open\n" + "".join(f"{d},{'N' if d == '10/09/2025' else 'Y'},{'N' if d == '10/09/2025' else 'Y'}\n" for d in days)
+    data = one_pupil("/\\/\\L\\II/\\/\\M\\", "2025-09-03", (14, 11, 3, 0))
+    root = tmp_path / "p"
+    # The file names its school by LEA and Estab only: pack.toml's LAESTAB matches it, the URN cannot.
+    by_urn = load_pack(ctf_pack(root, {"ctf.xml": data}))
+    assert by_urn.tables["admission_register"].empty and by_urn.inputs[0].rejected == 1  # the pupil
+    assert any("give the school's LAESTAB" in n.reason for n in by_urn.notes)
+    pack = load_pack(ctf_pack(root, {"ctf.xml": data, "calendar.csv": calendar.encode()}, extra='laestab = "9612999"\n'))
+    assert pack.config.school.laestab == "961/2999"
+    assert "the school days of the pack's calendar" in pack.inputs[0].layout
+    marked = pack.tables["attendance"]
+    assert pd.Timestamp("2025-09-10") not in set(marked["date"]) and marked["date"].max() == pd.Timestamp("2025-09-12")
+    # Without the calendar, weekdays fit: the marks run to the 11th.
+    (root / "calendar.csv").unlink()
+    assert load_pack(root).tables["attendance"]["date"].max() == pd.Timestamp("2025-09-11")

@@ -57,9 +57,9 @@ def load_pack(root: str | Path) -> Pack:
     if unknown:
         raise PackError("pack.toml", f"[columns] names unknown file keys: {', '.join(sorted(unknown))}")
     pack = Pack(root=root, config=config, tables={})
-    _read_ctfs(pack)
+    ctfs = _find_ctfs(pack)
     for spec in FILES:
-        if spec.key in pack.tables:  # read from the CTFs
+        if ctfs and spec.key in CTF_TABLES:
             continue
         name = config.files.get(spec.key) or _default_file(root, spec)
         file_name, _ = split_sheet(name)
@@ -82,28 +82,38 @@ def load_pack(root: str | Path) -> Pack:
         pack.tables[spec.key] = frame
         pack.inputs.append(summary)
         pack.rejected.extend(rejected)
+    if ctfs:
+        _read_ctfs(pack, ctfs)
     return pack
 
 
-def _read_ctfs(pack: Pack) -> None:
-    """The pack's CTFs as its admission register and attendance, when ``[files] ctf`` names them or
-    the pack has no admission register file and holds CTFs."""
+def _find_ctfs(pack: Pack) -> list[tuple[str, bytes]]:
+    """The pack's CTFs, the source of its admission register and attendance, when ``[files] ctf``
+    names them or the pack has no admission register file and holds CTFs; else none."""
     config, root = pack.config, pack.root
     present = {key: key in config.files or (root / _default_file(root, spec)).is_file()
                for spec in FILES if (key := spec.key) in CTF_TABLES}
     if CTF_KEY not in config.files and present["admission_register"]:
-        return
+        return []
     files = find_ctfs(root, config.files.get(CTF_KEY))
-    if not files:
-        return
     for key in CTF_TABLES:
-        if present[key]:
+        if files and present[key]:
             raise PackError(pack.file_name(key), f"is in the pack beside Common Transfer Files ({files[0][0]}), which "
                             f"carry the {key.replace('_', ' ')}: keep one or the other")
-    read = read_ctf_tables(files, school_of(config.school))
+    return files
+
+
+def _read_ctfs(pack: Pack, files: list[tuple[str, bytes]]) -> None:
+    """The CTFs read into the pack's tables, after its other files: the calendar's open days are a
+    layout the marks may take, and rule out layouts that put marks on closed days."""
+    calendar = pack.tables.get("calendar")
+    school_days = None
+    if calendar is not None and len(calendar):
+        school_days = pd.DatetimeIndex(calendar.loc[calendar["am_open"] | calendar["pm_open"], "date"])
+    read = read_ctf_tables(files, school_of(pack.config.school), school_days)
     pack.tables.update(admission_register=read.register, attendance=read.attendance, ctf_totals=read.totals)
-    pack.inputs += read.inputs
-    pack.rejected += read.rejected
+    pack.inputs[:0] = read.inputs
+    pack.rejected[:0] = read.rejected
     pack.notes += read.notes
 
 
