@@ -10,7 +10,8 @@ encodings, dates, column mappings and code tables; it knows nothing of rules. On
 - ``readers``: each source format's bytes to ``Cells`` (``delimited``, ``xlsx``, ``parquet``);
 - ``decoding``, ``cells``: bytes to text; cells as text, and the bounds on them;
 - ``columns``: presets and which header is which contract column;
-- ``rows``: a table's rows validated; ``grids`` and ``marks``: attendance grids and marks.
+- ``rows``: a table's rows validated; ``grids`` and ``marks``: attendance grids and marks;
+- ``ctf``: Common Transfer Files (XML), in place of the admission register and attendance.
 """
 
 from auditor.load.cells import MAX_CELL_CHARACTERS, MAX_SHEET_CELLS, MAX_SHEET_COLUMNS, Cells
