@@ -241,3 +241,14 @@ def test_the_packs_calendar_gives_the_school_days_the_marks_may_fall_on(tmp_path
     # Without the calendar, weekdays fit: the marks run to the 11th.
     (root / "calendar.csv").unlink()
     assert load_pack(root).tables["attendance"]["date"].max() == pd.Timestamp("2025-09-11")
+
+
+def test_an_xml_attack_in_a_pack_is_refused_through_the_cli(tmp_path):
+    laughs = (b'<?xml version="1.0"?>\n<!DOCTYPE CTfile [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+              b"<CTfile><Header><DocumentName>&b;</DocumentName></Header></CTfile>")
+    pack = ctf_pack(tmp_path / "p", {"exports.zip": zipped({"ctf.xml": laughs})})
+    for command in (["validate", str(pack)], ["inspect", str(pack), "--out", str(tmp_path / "out")]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert "refused" in result.output and "exports.zip/ctf.xml" in result.output
+        assert "Traceback" not in result.output
