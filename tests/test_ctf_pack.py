@@ -252,3 +252,19 @@ def test_an_xml_attack_in_a_pack_is_refused_through_the_cli(tmp_path):
         assert result.exit_code == 2, result.output
         assert "refused" in result.output and "exports.zip/ctf.xml" in result.output
         assert "Traceback" not in result.output
+
+
+def test_the_authority_summary_counts_a_ctf_packs_marks_as_a_csv_packs(tmp_path):
+    folder = tmp_path / "authority"
+    shutil.copytree(SAMPLE, folder / "csv")
+    shutil.copytree(SAMPLE_CTF, folder / "ctf")
+    shutil.move(folder / "csv" / "attendance.csv", folder / "csv" / "marks.csv")  # a name of the school's own
+    with (folder / "csv" / "pack.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[files]\nattendance = "marks.csv"\n')
+    result = runner.invoke(app, ["inspect-la", str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    schools = {s["pack"]: s for s in json.loads((tmp_path / "out" / "authority-summary.json").read_text())["schools"]}
+    csv_marks = len(load_pack(folder / "csv").tables["attendance"])
+    ctf_marks = len(load_pack(folder / "ctf").tables["attendance"])
+    assert schools["csv"]["marks"] == csv_marks > 0
+    assert schools["ctf"]["marks"] == ctf_marks >= csv_marks

@@ -45,6 +45,7 @@ class InputSummary:
     unit: str = "row"
     sheet: str | None = None
     preset: str | None = None
+    marks: int = 0  # the attendance marks accepted from this file (a register grid, a list of marks, a CTF)
 
 
 def read_table(
@@ -104,6 +105,7 @@ def read_table(
         unit=unit,
         sheet=cells.sheet,
         preset=preset,
+        marks=len(accepted) if spec.model is AttendanceColumns else 0,
     )
     return accepted.reset_index(drop=True), summary, rejected
 

@@ -135,17 +135,18 @@ def read_ctf_tables(files: list[tuple[str, bytes]], school: SchoolId, school_day
     read = read_ctfs(files, school=school, school_days=school_days)
     register_spec = next(s for s in FILES if s.key == "admission_register")
     rejected = [RejectedRow(i.file, i.line, i.reason, i.element, i.records) for i in read.rejected]
-    registers, marks, invalid = [], [], {}
+    registers, marks, invalid, accepted_marks = [], [], {}, {}
     for ctf in read.files:
         rows, bad = _validate_rows(read.register[read.register["file"] == ctf.name], register_spec, REGISTER_ELEMENTS)
         registers.append(rows)
         file_marks = read.attendance[read.attendance["file"] == ctf.name] if len(read.files) > 1 else read.attendance
         accepted, bad_marks = _validate_attendance(file_marks, MARK_ELEMENTS)
         marks.append(accepted)
+        accepted_marks[ctf.name] = len(accepted)
         found = [RejectedRow(ctf.name, int(line), reason, column) for line, reason, column in bad + bad_marks]
         invalid[ctf.name] = len(found)
         rejected += found
-    inputs = [_summary(ctf, read.counts.loc[ctf.name], invalid[ctf.name], data)
+    inputs = [_summary(ctf, read.counts.loc[ctf.name], invalid[ctf.name], accepted_marks[ctf.name], data)
               for ctf, (_, data) in zip(read.files, files)]
     notes = [RejectedRow(i.file, i.line, i.reason, i.element, records=0) for i in read.notes]
     rejected.sort(key=lambda r: (r.file, r.line, r.column or ""))
@@ -155,7 +156,7 @@ def read_ctf_tables(files: list[tuple[str, bytes]], school: SchoolId, school_day
     )
 
 
-def _summary(ctf: CtfFile, counts: pd.Series, invalid: int, data: bytes) -> InputSummary:
+def _summary(ctf: CtfFile, counts: pd.Series, invalid: int, marks: int, data: bytes) -> InputSummary:
     rows = int(counts["pupils"] + counts["entries"] + counts["marks"])
     rejected = int(counts["pupils_rejected"] + counts["entries_rejected"] + counts["marks_rejected"]) + invalid
     reading = f"ctf {ctf.version or '?'}" + (f": {LAYOUTS[ctf.layout]}, {TOKENS[ctf.tokens]}" if ctf.layout else ": no marks")
@@ -169,6 +170,7 @@ def _summary(ctf: CtfFile, counts: pd.Series, invalid: int, data: bytes) -> Inpu
         encoding=declared.group(1).decode("ascii").lower() if declared else "utf-8",
         layout=reading,
         unit="record",
+        marks=marks,
     )
 
 
