@@ -355,13 +355,8 @@ def explain_command(
     chosen = load_policy(policy)
     today = dt.date.today()
     console.print(Text.assemble((f"{rule.code} {rule.name}", "bold"), f": {rule.title}"))
-    needs = [*rule.needs, *([" or ".join(rule.needs_one_of)] if rule.needs_one_of else [])]
-    console.print(
-        Text(
-            f"Severity: {'/'.join(c.severity for c in rule.cases)} · duty: {rule.requirement} · "
-            f"needs: {', '.join(needs) or 'the admission register only'}"
-        )
-    )
+    listed = catalogue.entry(rule)
+    console.print(Text(f"Severity: {listed.severity} · duty: {listed.requirement} · needs: {listed.needs}"))
     sections = [("What it does", rule.explain.what), ("Why is this bad?", rule.explain.why)]
     if rule.explain.exempt:
         sections.append(("Exempt", rule.explain.exempt))

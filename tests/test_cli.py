@@ -61,6 +61,13 @@ def test_explain_a_rule_like_ruff_rule():
         assert heading in result.output
     assert "SI 2024/208" in result.output and "SI 2006/1751" in result.output
     assert "deletion_return_allowance_days = 0" in result.output
+    assert "Severity: red · duty: must · needs: la_returns.csv" in result.output
+
+
+def test_explain_names_what_a_rule_needs_as_the_catalogue_does():
+    result = runner.invoke(app, ["explain", "DQ009"])
+    assert result.exit_code == 0
+    assert "needs: Common Transfer File" in result.output and "ctf_totals" not in result.output
 
 
 def test_explain_unknown_rule_exits_2():
