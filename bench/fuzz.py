@@ -78,11 +78,14 @@ def one_pack(seed: int | None, case: Case, args: argparse.Namespace, send) -> No
         folder = Path(scratch)
         outcome = inspect_case(case, folder, check_shuffle=not args.no_shuffle)
         crashes = []
-        for run in filter(None, [outcome.run, outcome.shuffled]):
-            if run.crashed and all(c["signature"] != run.signature for c in crashes):
+        for run in outcome.runs:
+            known = next((c for c in crashes if c["signature"] == run.signature), None)
+            if run.crashed and known:
+                known["commands"].append(run.command)
+            elif run.crashed:
                 blame = [] if args.no_culprits else culprits(case, folder / "culprits", run.signature)
                 crashes.append({"signature": run.signature, "exception": run.exception, "where": run.where,
-                                "culprits": blame})
+                                "commands": [run.command], "culprits": blame})
         if args.keep and outcome.problems:
             kept = args.keep / (f"seed-{seed}" if seed is not None else "case")
             shutil.rmtree(kept, ignore_errors=True)
@@ -111,8 +114,21 @@ def one_pack(seed: int | None, case: Case, args: argparse.Namespace, send) -> No
 
 
 def run_all(jobs: list[tuple[int | None, Case]], args: argparse.Namespace) -> list[dict]:
+    """Every job in a forked process of its own, --workers at a time; on Ctrl-C (or SIGTERM), the
+    packs done so far."""
     fork = multiprocessing.get_context("fork")
     pending, running, results = list(reversed(jobs)), {}, []
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        _run(fork, pending, running, results, args)
+    except KeyboardInterrupt:
+        for process, *_ in running.values():
+            _kill(process)
+        print(f"\ninterrupted: {len(results)} packs done", file=sys.stderr)
+    return results
+
+
+def _run(fork, pending: list, running: dict, results: list[dict], args: argparse.Namespace) -> None:
     while pending or running:
         while pending and len(running) < args.workers:
             seed, case = pending.pop()
@@ -136,7 +152,6 @@ def run_all(jobs: list[tuple[int | None, Case]], args: argparse.Namespace) -> li
                 del running[receiver]
                 results.append(_lost(seed, case, f"timed out after {args.timeout:.0f}s", status="timeout"))
                 _progress(results, args.packs)
-    return results
 
 
 def _kill(process) -> None:
@@ -148,7 +163,7 @@ def _kill(process) -> None:
 
 
 def _lost(seed: int | None, case: Case, why: str, status: str = "crashed") -> dict:
-    crash = {"signature": why, "exception": why, "where": "-", "culprits": []}
+    crash = {"signature": why, "exception": why, "where": "-", "commands": ["inspect"], "culprits": []}
     return {"seed": seed, "case": case.describe(), "case_json": case.to_json(), "status": status, "exit_code": None,
             "refused_with": None, "refusal": None, "crashes": [crash] if status == "crashed" else [],
             "accounting": [], "shuffle": None, "rows": 0, "rows_accounted": 0, "seconds": None, "why": why}
@@ -165,8 +180,8 @@ def _progress(results: list[dict], total: int) -> None:
 
 
 def _pattern(text: str) -> str:
-    """A problem with its numbers and file names' details blurred, to group like with like."""
-    return re.sub(r"\d+", "N", text)
+    """A problem with its numbers (not rule codes) blurred, to group like with like."""
+    return re.sub(r"(?<![A-Z\d])\d+", "N", text)
 
 
 def report(results: list[dict], args: argparse.Namespace, seconds: float) -> bool:
@@ -197,11 +212,11 @@ def report(results: list[dict], args: argparse.Namespace, seconds: float) -> boo
         print(f"\nCrashes: {len(crashes)} distinct (exception at where)")
     for _, found in sorted(crashes.items(), key=lambda kv: -len(kv[1])):
         first, crash = found[0]
-        blamed = defaultdict(int)
+        blamed, commands = defaultdict(int), sorted({command for _, c in found for command in c["commands"]})
         for _, c in found:
             for culprit in c["culprits"] or ["(not looked for)"]:
                 blamed[re.sub(r"#\d+", "", culprit)] += 1
-        print(f"- {crash['exception']}\n    at {crash['where']}\n    {len(found)} packs; caused by: "
+        print(f"- {crash['exception']}\n    at {crash['where']}\n    in {', '.join(commands)}; {len(found)} packs; caused by: "
               + ", ".join(f"{name} ({n})" for name, n in sorted(blamed.items(), key=lambda kv: -kv[1])))
         print(f"    e.g. {first['case']}\n    reproduce: {reproduce(first['seed'], Case.from_json(first['case_json']), args)}")
 

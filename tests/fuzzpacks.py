@@ -317,7 +317,8 @@ def write_table(table: Table, folder: Path) -> Expected:
         _write_xlsx(table, folder / table.name)
     else:
         text = ("\n".join([header, *texts]) + "\n").replace("\n", table.newline)
-        (folder / table.name).write_bytes((b"\xef\xbb\xbf" if table.bom else b"") + _encode(text, table.encoding))
+        bom = b"\xef\xbb\xbf" if table.bom and table.encoding == "utf-8" else b""  # a BOM says UTF-8
+        (folder / table.name).write_bytes(bom + _encode(text, table.encoding))
     rows = sum(item.counts for item in table.items) if table.exact else None
     return Expected(rows, line - 1, must_reject)
 
@@ -708,12 +709,13 @@ def policy_toml(overrides: Sequence[Override]) -> str:
 
 @dataclass
 class Run:
+    command: str  # inspect, validate, validate --json
     exit_code: int
     crashed: bool
     output: str
     exception: str | None = None  # type: first line of the message
     where: str | None = None  # file:line in the project (and the innermost frame, if elsewhere)
-    findings: dict | None = None  # findings.json, when the pack was inspected
+    findings: dict | None = None  # findings.json (or validate's JSON) when the pack was read
 
     @property
     def inspected(self) -> bool:
@@ -731,7 +733,7 @@ class Run:
         return next((line.strip() for line in self.output.splitlines() if line.strip()), "")
 
 
-def run_cli(args: list[str], out: Path) -> Run:
+def run_cli(args: list[str], out: Path | None = None) -> Run:
     """The real CLI in this process. A crash is exit 3 (an internal error, once the CLI says so),
     an exception escaping the CLI, or a traceback in its output."""
     from typer.testing import CliRunner
@@ -743,13 +745,19 @@ def run_cli(args: list[str], out: Path) -> Run:
     crashed = result.exit_code == 3 or escaped or "Traceback" in result.output
     if result.exit_code not in (0, 1, 2, 3):
         crashed = True
-    run = Run(result.exit_code, crashed, result.output)
+    command = " ".join(a for a in args if a in ("inspect", "validate", "--json"))
+    run = Run(command, result.exit_code, crashed, result.output)
     if escaped:
         run.exception, run.where = describe_exception(result.exc_info)
     elif crashed:
         run.exception, run.where = _debug_run(args) or ("exit 3", _where_in_text(result.output))
-    if run.inspected and (out / "findings.json").is_file():
+    if run.inspected and out is not None and (out / "findings.json").is_file():
         run.findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    elif run.inspected and "--json" in args:
+        try:
+            run.findings = json.loads(result.stdout)
+        except ValueError:
+            run.output += "\n(validate --json printed no JSON)"
     return run
 
 
@@ -804,11 +812,13 @@ def _exception_in_text(text: str) -> str:
     return lines[-1][:160] if lines else "exit 3"
 
 
-def run_case(case: Case, pack: Path, out: Path) -> Run:
+def run_case(case: Case, pack: Path, out: Path, validate: bool = True) -> list[Run]:
+    """``inspect`` on the pack, then (with ``validate``) ``validate`` and ``validate --json``."""
     run = run_cli(case.cli_args(pack, out), out)
     if run.crashed and "_build_in_processes" in (run.where or ""):
         run.where = locate_in_one_process(case, pack) or run.where
-    return run
+    checks = [run_cli(["validate", str(pack)]), run_cli(["validate", "--json", str(pack)])] if validate else []
+    return [run, *checks]
 
 
 def locate_in_one_process(case: Case, pack: Path) -> str | None:
@@ -869,9 +879,8 @@ class Outcome:
     """What one case gave, as the test asserts and the bench counts it."""
 
     case: Case
-    run: Run
-    shuffled: Run | None
-    crashes: list[str]  # "<corruption or 'none'>: Exception at file:line"
+    runs: list[Run]  # inspect, validate, validate --json, then inspect on the shuffled copy
+    crashes: list[str]  # "crash in <command>: Exception: message at file:line"
     accounting: list[str]
     refusal: str | None  # a refusal of a pack with nothing that allows one
     shuffle: str | None  # the finding ids that changed with the order of the rows
@@ -879,34 +888,54 @@ class Outcome:
     rows_accounted: int = 0
 
     @property
+    def run(self) -> Run:
+        return self.runs[0]
+
+    @property
     def problems(self) -> list[str]:
         return [*self.crashes, *self.accounting, *filter(None, [self.refusal, self.shuffle])]
 
 
 def inspect_case(case: Case, folder: Path, check_shuffle: bool = True) -> Outcome:
-    """Write the case's pack, inspect it with the CLI (and a shuffled copy), judge the result."""
+    """Write the case's pack, inspect and validate it with the CLI (and inspect a shuffled copy),
+    judge the result."""
     written = write_pack(case, folder / "pack")
-    run = run_case(case, written.pack, folder / "out")
-    crashes = [f"crash: {run.signature}"] if run.crashed else []
+    runs = run_case(case, written.pack, folder / "out")
+    run, listing = runs[0], runs[-1]
     accounting = accounting_problems(written, run.findings) if run.findings else []
+    if listing.findings and run.findings:
+        accounting += _disagreements(run.findings, listing.findings)
+    elif listing.findings:  # inspect refused the pack (a policy, a date) or crashed
+        accounting += [f"validate --json: {p}" for p in accounting_problems(written, listing.findings)]
     rows = sum(e.rows or 0 for e in written.files.values())
     refusal = None
     if run.refused and not written.may_refuse:
         refusal = f"refused (exit 2) with nothing that allows it: {run.first_line()[:200]}"
-    shuffled, shuffle = None, None
+    shuffle = None
     if check_shuffle and not written.order_sensitive and not run.crashed:
         copy = write_pack(case, folder / "shuffled", shuffled=True)
-        shuffled = run_case(case, copy.pack, folder / "shuffled-out")
-        if shuffled.crashed:
-            crashes.append(f"crash (shuffled copy only): {shuffled.signature}")
-        elif shuffled.exit_code != run.exit_code:
+        shuffled = run_case(case, copy.pack, folder / "shuffled-out", validate=False)[0]
+        shuffled.command = "inspect, rows shuffled"
+        runs.append(shuffled)
+        if not shuffled.crashed and shuffled.exit_code != run.exit_code:
             shuffle = f"shuffled copy exits {shuffled.exit_code}, the pack {run.exit_code}"
         elif run.findings and shuffled.findings:
             ids, again = finding_ids(run.findings), finding_ids(shuffled.findings)
             if ids != again:
                 shuffle = f"finding ids changed on shuffling the rows: {id_changes(ids, again)}"
-    return Outcome(case, run, shuffled, crashes, accounting, refusal, shuffle, rows,
+    crashes = [f"crash in {r.command}: {r.signature}" for r in runs if r.crashed]
+    return Outcome(case, runs, crashes, accounting, refusal, shuffle, rows,
                    rows if run.findings and not accounting else 0)
+
+
+def _disagreements(findings: dict, listing: dict) -> list[str]:
+    """``validate --json`` and ``inspect`` read the same pack: the same rows, accepted and rejected."""
+    def counts(report: dict) -> dict:
+        return {i["file"]: (i["rows"], i["accepted"], i["rejected"]) for i in report["inputs"]}
+
+    mine, theirs = counts(findings), counts(listing)
+    return [f"{name}: inspect reads (rows, accepted, rejected) {mine.get(name)}, validate {theirs.get(name)}"
+            for name in sorted(set(mine) | set(theirs)) if mine.get(name) != theirs.get(name)]
 
 
 def culprits(case: Case, folder: Path, signature: str) -> list[str]:
@@ -916,18 +945,11 @@ def culprits(case: Case, folder: Path, signature: str) -> list[str]:
         trial = folder / name
         shutil.rmtree(trial, ignore_errors=True)
         written = write_pack(case.without_corruptions(keep), trial / "pack")
-        run = run_case(case.without_corruptions(keep), written.pack, trial / "out")
+        runs = run_case(case.without_corruptions(keep), written.pack, trial / "out")
         shutil.rmtree(trial, ignore_errors=True)
-        return run.crashed and run.signature == signature
+        return any(r.crashed and r.signature == signature for r in runs)
 
     if crashes_with([], "none"):
         return ["none (the school, date or policy)"]
     found = [str(c) for i, c in enumerate(case.corruptions) if crashes_with([c], f"only-{i}")]
     return found or ["a combination: " + ", ".join(map(str, case.corruptions))]
-
-
-def pack_folder_readme(case: Case, written: Written) -> str:
-    return (
-        f"{case.describe()}\n\nregister-audit {' '.join(case.cli_args(written.pack, written.pack.parent / 'out'))}\n"
-        f"python bench/fuzz.py --case '{case.to_json()}'\n"
-    )

@@ -23,7 +23,7 @@ from tests.fuzzpacks import HypothesisChooser, draw_case, inspect_case
 # Reproducible in CI: derandomised, no example database. No shrinking: each example is a whole
 # school, and a failure already names its corruptions (the bench finds the one to blame).
 EXAMPLES = settings(
-    max_examples=30,
+    max_examples=25,
     deadline=None,
     derandomize=True,
     database=None,
