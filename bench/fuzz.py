@@ -199,7 +199,7 @@ def report(results: list[dict], args: argparse.Namespace, seconds: float) -> boo
     print(f"crashed            {count['crashed']}")
     print(f"timed out          {count['timeout']}")
     print(f"rows accounted for {accounted:,} of {rows:,} rows written in inspected packs"
-          f"   ({len(unaccounted)} packs with rows not accounted for)")
+          f"   ({len(unaccounted)} packs with rows not accounted for, or a bad line not rejected)")
     shuffled = [r for r in results if r["shuffle"]]
     print(f"ids stable         {len(results) - len(shuffled)} of {len(results)} packs"
           f"   ({len(shuffled)} where shuffling the rows changed the findings)")
@@ -220,7 +220,8 @@ def report(results: list[dict], args: argparse.Namespace, seconds: float) -> boo
               + ", ".join(f"{name} ({n})" for name, n in sorted(blamed.items(), key=lambda kv: -kv[1])))
         print(f"    e.g. {first['case']}\n    reproduce: {reproduce(first['seed'], Case.from_json(first['case_json']), args)}")
 
-    for title, key in (("Rows not accounted for", "accounting"), ("Refused with nothing that allows it", "refusal"),
+    for title, key in (("Rows not accounted for", "accounting"), ("Refused with nothing that allows it, or inspected"
+                       " where a refusal is due", "refusal"),
                        ("Finding ids changed on shuffling", "shuffle")):
         groups: dict[str, list[dict]] = defaultdict(list)
         for r in results:

@@ -268,6 +268,8 @@ class Table:
     bom: bool = False
     newline: str = "\n"
     header_text: str | None = None  # the header line written as it is
+    title: str = ""  # lines above the header, as a report export has
+    delimiter: str = ","
     exact: bool = True  # False: a corruption leaves the count of rows a matter of interpretation
     stray_bytes: bool = False  # cells hold STRAY_BYTE, written as a Windows-1252 byte in UTF-8 text
 
@@ -294,21 +296,21 @@ class Expected:
 STRAY_BYTE = "\ue000"  # stands for byte 0x92 (Windows-1252's right quote) in a UTF-8 file
 
 
-def _csv_line(cells: list[str]) -> str:
+def _csv_line(cells: list[str], delimiter: str = ",") -> str:
     def quoted(cell: str) -> str:
-        return '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\n\r') else cell
+        return '"' + cell.replace('"', '""') + '"' if any(c in cell for c in delimiter + '"\n\r') else cell
 
-    return ",".join(quoted(c) for c in cells)
+    return delimiter.join(quoted(c) for c in cells)
 
 
 def write_table(table: Table, folder: Path) -> Expected:
     """The file as a CSV (or a sheet), and what the tool must report of it."""
-    header = table.header_text or _csv_line(table.header)
+    header = table.title + (table.header_text or _csv_line(table.header, table.delimiter))
     line = 2 + header.count("\n")  # the physical line of the next row
     must_reject: dict[int, str] = {}
     texts = []
     for item in table.items:
-        text = item.raw if item.raw is not None else _csv_line(item.cells)
+        text = item.raw if item.raw is not None else _csv_line(item.cells, table.delimiter)
         texts.append(text)
         if item.rejects and table.exact:
             must_reject[line] = next(iter(item.rejects.values()))
@@ -324,6 +326,8 @@ def write_table(table: Table, folder: Path) -> Expected:
 
 
 def _encode(text: str, encoding: str) -> bytes:
+    if encoding not in ("utf-8", "cp1252"):  # a stray single byte would misalign UTF-16
+        return text.replace(STRAY_BYTE, "\u2019").encode(encoding, errors="replace")
     return b"\x92".join(part.encode(encoding, errors="replace") for part in text.split(STRAY_BYTE))
 
 
@@ -398,6 +402,7 @@ class Kind:
     formats: tuple[str, ...] = ("csv", "xlsx")
     files: tuple[str, ...] = FILES
     may_refuse: bool = False  # exit 2 is a right answer
+    must_refuse: bool = False  # exit 2 is the only right answer
     order_sensitive: bool = False  # the rows accepted depend on the order of the lines
 
     def applies(self, file: str, xlsx: bool) -> bool:
@@ -487,7 +492,7 @@ def stray_quote(table: Table, where: int) -> None:
     CSV reader (report L2). How many rows that makes is a matter of interpretation."""
     item = _pick(table, where)
     if item is not None:
-        item.raw, item.rejects = '"' + _csv_line(item.cells), {0: "stray_quote"}
+        item.raw, item.rejects = '"' + _csv_line(item.cells, table.delimiter), {0: "stray_quote"}
         table.exact = False
 
 
@@ -556,6 +561,29 @@ def windows_1252_byte(table: Table, where: int) -> None:
          rejects=False)
 
 
+def utf16_tab(table: Table, where: int) -> None:
+    """Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated, CRLF."""
+    table.encoding, table.delimiter, table.newline = "utf-16", "\t", "\r\n"
+
+
+def semicolon_delimiter(table: Table, where: int) -> None:
+    """Semicolons between fields, as Excel writes CSV where the comma is the decimal mark."""
+    table.delimiter = ";"
+
+
+def title_above_header(table: Table, where: int) -> None:
+    """A report's title and a blank line above the header, as MIS report exports have."""
+    table.title = ["Brookfield Community Primary School\n\n", "Printed 01/12/2026 10:14\n"][where % 2]
+
+
+def trailing_empty_columns(table: Table, where: int) -> None:
+    """Empty columns after the last one, headers and all, as a spreadsheet saved as CSV has."""
+    extra = 1 + where % 3
+    table.header += [""] * extra
+    for item in table.rows():
+        item.cells += [""] * extra
+
+
 def cr_line_endings(table: Table, where: int) -> None:
     """Old-Mac line endings, a bare CR (report H4): read, or the file refused with exit 2."""
     table.newline = "\r"
@@ -568,7 +596,7 @@ def crlf_line_endings(table: Table, where: int) -> None:
 
 def cr_in_header(table: Table, where: int) -> None:
     """A bare CR inside the header line (report H4)."""
-    text = _csv_line(table.header)
+    text = _csv_line(table.header, table.delimiter)
     at = 1 + where % (len(text) - 1)
     table.header_text = text[:at] + "\r" + text[at:]
     table.exact = False
@@ -604,11 +632,15 @@ CORRUPTIONS: dict[str, Kind] = {
     "bom": Kind(bom, formats=CSV_ONLY),
     "windows_1252": Kind(windows_1252, formats=CSV_ONLY),
     "windows_1252_byte": Kind(windows_1252_byte, formats=CSV_ONLY, files=TEXT_FILES),
+    "utf16_tab": Kind(utf16_tab, formats=CSV_ONLY),
+    "semicolon_delimiter": Kind(semicolon_delimiter, formats=CSV_ONLY),
+    "title_above_header": Kind(title_above_header, formats=CSV_ONLY),
+    "trailing_empty_columns": Kind(trailing_empty_columns),
     "cr_line_endings": Kind(cr_line_endings, formats=CSV_ONLY, may_refuse=True),
     "crlf_line_endings": Kind(crlf_line_endings, formats=CSV_ONLY),
     "cr_in_header": Kind(cr_in_header, formats=CSV_ONLY, may_refuse=True),
     "school_name_markup": Kind(school_name_markup, files=()),
-    "pack_date_out_of_range": Kind(pack_date_out_of_range, files=(), may_refuse=True),
+    "pack_date_out_of_range": Kind(pack_date_out_of_range, files=(), may_refuse=True, must_refuse=True),
 }
 PACK_CORRUPTIONS = {"school_name_markup", "pack_date_out_of_range"}
 
@@ -622,6 +654,7 @@ class Written:
     files: dict[str, Expected]  # file name -> what the tool must report
     may_refuse: bool
     order_sensitive: bool
+    must_refuse: str | None = None  # why only exit 2 is right
 
 
 @functools.lru_cache(maxsize=4)
@@ -678,8 +711,10 @@ def write_pack(case: Case, folder: Path, shuffled: bool = False) -> Written:
         (folder / "local.toml").write_text(policy_toml(case.overrides), encoding="utf-8")
     kinds = [CORRUPTIONS[c.name] for c in case.corruptions if c.file in tables or c.file == "pack.toml"]
     before_period = case.as_of is not None and case.as_of < PERIOD_START
+    must_refuse = [c.name for c in case.corruptions if CORRUPTIONS[c.name].must_refuse]
+    must_refuse += ["--as-of before period_start"] if before_period else []
     return Written(folder, files, before_period or any(k.may_refuse for k in kinds),
-                   any(k.order_sensitive for k in kinds))
+                   any(k.order_sensitive for k in kinds), ", ".join(must_refuse) or None)
 
 
 @functools.cache
@@ -836,7 +871,12 @@ def locate_in_one_process(case: Case, pack: Path) -> str | None:
 def accounting_problems(written: Written, findings: dict) -> list[str]:
     """Every row accounted for: per file, rows == accepted + rejected, rejected == its rejected
     rows, rows == the rows written, and each line a corruption made unreadable rejected."""
-    problems = []
+    return _accounting(written, findings)[0]
+
+
+def _accounting(written: Written, findings: dict) -> tuple[list[str], int]:
+    """The problems, and the rows written in files whose rows are all accounted for."""
+    problems, accounted = [], 0
     inputs = {i["file"]: i for i in findings["inputs"]}
     rejected = Counter(r["file"] for r in findings["rejected_rows"])
     rejected_lines: dict[str, set[int]] = {}
@@ -850,19 +890,21 @@ def accounting_problems(written: Written, findings: dict) -> list[str]:
             problems.append(f"{name}: written but not among findings.json inputs")
             continue
         rows, accepted, rejects = summary["rows"], summary["accepted"], summary["rejected"]
+        before = len(problems)
         if rows != accepted + rejects:
             problems.append(f"{name}: rows {rows} != accepted {accepted} + rejected {rejects}")
         if rejects != rejected[name]:
             problems.append(f"{name}: rejected {rejects} but {rejected[name]} rejected_rows")
         if expected.rows is not None and summary.get("unit", "row") == "row" and rows != expected.rows:
             problems.append(f"{name}: {rows} rows read, {expected.rows} written")
+        accounted += (expected.rows or 0) if len(problems) == before else 0
         for line, corruption in sorted(expected.must_reject.items()):
             if line not in rejected_lines.get(name, set()):
                 problems.append(f"{name}: line {line} ({corruption}) not rejected")
         outside = sorted(n for n in rejected_lines.get(name, set()) if not 1 <= n <= expected.lines)
         if outside:
             problems.append(f"{name}: rejected line(s) {outside[:3]} outside the file's {expected.lines} lines")
-    return problems
+    return problems, accounted
 
 
 def finding_ids(findings: dict) -> set[str]:
@@ -882,10 +924,10 @@ class Outcome:
     runs: list[Run]  # inspect, validate, validate --json, then inspect on the shuffled copy
     crashes: list[str]  # "crash in <command>: Exception: message at file:line"
     accounting: list[str]
-    refusal: str | None  # a refusal of a pack with nothing that allows one
+    refusal: str | None  # a refusal of a pack with nothing that allows one, or no refusal where one is due
     shuffle: str | None  # the finding ids that changed with the order of the rows
     rows: int = 0  # rows written (where exactly known)
-    rows_accounted: int = 0
+    rows_accounted: int = 0  # of those, rows in files whose rows are all accounted for
 
     @property
     def run(self) -> Run:
@@ -902,7 +944,7 @@ def inspect_case(case: Case, folder: Path, check_shuffle: bool = True) -> Outcom
     written = write_pack(case, folder / "pack")
     runs = run_case(case, written.pack, folder / "out")
     run, listing = runs[0], runs[-1]
-    accounting = accounting_problems(written, run.findings) if run.findings else []
+    accounting, accounted = _accounting(written, run.findings) if run.findings else ([], 0)
     if listing.findings and run.findings:
         accounting += _disagreements(run.findings, listing.findings)
     elif listing.findings:  # inspect refused the pack (a policy, a date) or crashed
@@ -911,6 +953,8 @@ def inspect_case(case: Case, folder: Path, check_shuffle: bool = True) -> Outcom
     refusal = None
     if run.refused and not written.may_refuse:
         refusal = f"refused (exit 2) with nothing that allows it: {run.first_line()[:200]}"
+    elif run.inspected and written.must_refuse:
+        refusal = f"inspected (exit {run.exit_code}), where only a refusal is right: {written.must_refuse}"
     shuffle = None
     if check_shuffle and not written.order_sensitive and not run.crashed:
         copy = write_pack(case, folder / "shuffled", shuffled=True)
@@ -924,8 +968,7 @@ def inspect_case(case: Case, folder: Path, check_shuffle: bool = True) -> Outcom
             if ids != again:
                 shuffle = f"finding ids changed on shuffling the rows: {id_changes(ids, again)}"
     crashes = [f"crash in {r.command}: {r.signature}" for r in runs if r.crashed]
-    return Outcome(case, runs, crashes, accounting, refusal, shuffle, rows,
-                   rows if run.findings and not accounting else 0)
+    return Outcome(case, runs, crashes, accounting, refusal, shuffle, rows, accounted)
 
 
 def _disagreements(findings: dict, listing: dict) -> list[str]:

@@ -3,8 +3,10 @@ pupils here; bench/fuzz.py runs larger ones, longer), as-at dates across the sch
 policies within their valid ranges and named corruptions of every file (tests/fuzzpacks.py), the
 real CLI
 
-- exits 0, 1 or 2, never crashes (exit 3, an exception escaping, a traceback printed), and refuses
-  (exit 2) only a pack with something that allows it (a header it cannot map, bare CR line ends);
+- exits 0, 1 or 2, never crashes (exit 3, an exception escaping, a traceback printed), refuses
+  (exit 2) only a pack with something that allows it (a header it cannot map, bare CR line ends),
+  and refuses what it must (a pack.toml date in 2300, --as-of before the period);
+- never crashes in ``validate`` and ``validate --json`` either, and they read the rows as inspect does;
 - accounts for every row: per file, rows == accepted + rejected == the rows written, and each line
   a corruption made unreadable is rejected at that line;
 - gives the same finding ids when the rows of every file are shuffled.
