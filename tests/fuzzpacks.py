@@ -9,10 +9,11 @@ does what a school export or a careless edit does to one file. The pack is writt
 must give: the rows of each file (counted here, independently of the tool), the physical lines the
 tool must reject, and whether a refusal (exit 2) is allowed.
 
-``inspect_case`` runs the real CLI on the pack and on a copy with the rows of every file shuffled,
-and returns every broken property: a crash (exit 3, an exception escaping the CLI, or a traceback
-in its output), a row not accounted for, a refusal of a pack that only has bad cells and rows, or
-a finding id that changed with the order of the rows.
+``inspect_case`` runs the real CLI on the pack (``inspect``, ``validate``, ``validate --json``)
+and ``inspect`` on a copy with the rows of every file shuffled, and returns every broken property:
+a crash (exit 3, an exception escaping the CLI, or a traceback in its output), a row not
+accounted for, a refusal of a pack that only has bad cells and rows (or no refusal where one is
+due), or a finding id that changed with the order of the rows.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ FILES = ("admission_register", *OPTIONAL_FILES)
 
 @dataclass(frozen=True)
 class Corruption:
-    name: str  # a function of CORRUPTIONS
+    name: str  # a key of CORRUPTIONS
     file: str  # a file key (admission_register, ...) or "pack.toml"
     where: int  # which row, column and bad value it picks
 
@@ -271,7 +272,6 @@ class Table:
     title: str = ""  # lines above the header, as a report export has
     delimiter: str = ","
     exact: bool = True  # False: a corruption leaves the count of rows a matter of interpretation
-    stray_bytes: bool = False  # cells hold STRAY_BYTE, written as a Windows-1252 byte in UTF-8 text
 
     @property
     def name(self) -> str:
@@ -279,9 +279,6 @@ class Table:
 
     def rows(self) -> list[Item]:
         return [item for item in self.items if item.raw is None]
-
-    def column(self, *candidates: str) -> int | None:
-        return next((self.header.index(c) for c in candidates if c in self.header), None)
 
 
 @dataclass
