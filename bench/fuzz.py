@@ -72,6 +72,7 @@ def reproduce(seed: int | None, case: Case, args: argparse.Namespace) -> str:
 
 def one_pack(seed: int | None, case: Case, args: argparse.Namespace, send) -> None:
     os.setpgrp()  # so that a time-out kills the inspection's own helper processes too
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's: helpers must die when told
     os.environ.setdefault("XDG_CACHE_HOME", str(Path(tempfile.gettempdir()) / "fuzz-cache"))
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{seed}-") as scratch:
@@ -144,7 +145,8 @@ def _run(fork, pending: list, running: dict, results: list[dict], args: argparse
                 results.append(receiver.recv())
             except EOFError:  # the process died without a word (killed, out of memory)
                 results.append(_lost(seed, case, f"the process died (exit {process.exitcode})"))
-            process.join()
+            process.join(timeout=10)
+            _kill(process)  # with any helper left behind by a crash in the inspection
             _progress(results, args.packs if not args.case else 1)
         for receiver, (process, seed, case, started) in list(running.items()):
             if time.monotonic() - started > args.timeout:
