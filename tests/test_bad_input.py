@@ -342,3 +342,28 @@ def test_a_preset_prefers_its_first_listed_name(tmp_path):
     toml = PACK_TOML + '\n[columns]\npreset = "sims"\n'
     pack = load_pack(write_pack(tmp_path / "p", {"admission_register.csv": register}, toml))
     assert pack.tables["admission_register"].loc[0, "surname"] == "Brown"  # Legal Surname is listed first
+
+
+@pytest.mark.parametrize(
+    "title, delimiter",
+    [("Brookfield Community Primary School\n\n", ";"), ("Printed 01/12/2026, 10:14\n", "\t"), ("", ";")],
+)
+def test_a_title_above_a_tab_or_semicolon_header_is_passed_over(tmp_path, title, delimiter):
+    returns = title + (
+        "upn,surname,forename,date_of_birth,return_type,received_date,ground\n"
+        "A100000000001,Brown,Amy,03/04/2017,deletion,01/01/2025,\n"
+    ).replace(",", delimiter)
+    pack = load_pack(write_pack(tmp_path / "p", {"la_returns.csv": returns}))
+    summary, rejected = accounted(pack, "la_returns.csv")
+    assert (summary.rows, summary.accepted, rejected) == (1, 1, {})
+    assert pack.tables["la_returns"]["line"].tolist() == [title.count("\n") + 2]
+
+
+def test_a_semicolon_inside_a_comma_separated_cell_keeps_the_comma(tmp_path):
+    returns = (
+        "upn,surname,forename,date_of_birth,return_type,received_date,ground\n"
+        'A100000000001,Brown,Amy,03/04/2017,deletion,01/01/2025,"moved; away; to; Leeds; soon"\n'
+        "A100000000001,Brown,Amy,03/04/2017,deletion,02/01/2025,\n"
+    )
+    pack = load_pack(write_pack(tmp_path / "p", {"la_returns.csv": returns}))
+    assert pack.tables["la_returns"]["ground"].tolist()[0] == "moved; away; to; Leeds; soon"

@@ -16,7 +16,6 @@ A failure prints the case; ``python bench/fuzz.py --case '<json>' --keep DIR`` w
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +33,6 @@ EXAMPLES = settings(
 )
 
 
-@pytest.mark.xfail(strict=False, reason="until issue 13's fixes merge")
 @EXAMPLES
 @given(data=st.data())
 def test_corrupted_packs_are_inspected_or_refused_with_every_row_and_id_kept(data, tmp_path_factory):

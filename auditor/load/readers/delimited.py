@@ -22,9 +22,8 @@ def read_delimited(data: bytes, name: str) -> Cells:
     crs = "\r" in text
     if crs:  # Windows (CRLF) and old-Mac (CR) line endings: every CR, LF or CRLF ends a line
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    delimiter = _delimiter(text)
     top = _first_lines(text, 20)
-    first = _header_line(top, delimiter)
+    delimiter, first = _header(top)
     body = text[sum(len(line) + 1 for line in top[:first]) :].lstrip("\ufeff") if first else text.lstrip("\ufeff")
     if not body or body.isspace():
         raise PackError(name, "file is empty (no header row)")
@@ -51,27 +50,53 @@ def _first_lines(text: str, count: int) -> list[str]:
     return text[:end].split("\n")
 
 
+_DELIMITERS = (",", "\t", ";", "|")  # in order of preference, where two split a header alike
+
+
 def _header_line(lines: list[str], delimiter: str) -> int:
     """Index of the header: the first line with two or more non-empty fields, so that a report's
     title and blank lines above the header are passed over (0 when there is none)."""
     for index, line in enumerate(lines):
-        if sum(1 for field in line.split(delimiter) if field.strip().strip('"')) >= 2:
+        if _fields(line, delimiter) >= 2:
             return index
     return 0
 
 
+def _fields(line: str, delimiter: str) -> int:
+    return sum(1 for field in line.split(delimiter) if field.strip().strip('"'))
+
+
+def _header(lines: list[str]) -> tuple[str, int]:
+    """The delimiter and the index of the header line. For each delimiter its header is the first
+    line of two or more fields; the delimiter kept is the one whose header the lines below agree
+    with (as many fields), then the one that splits it into most fields, then the first in
+    ``_DELIMITERS``. So a title above a tab- or semicolon-separated header ("Printed 01/12/2026,
+    10:14") is passed over, and a semicolon inside a comma-separated cell does not count."""
+    lines = [lines[0].lstrip("\ufeff"), *lines[1:]] if lines else lines
+    best, best_score = (",", 0), None
+    for delimiter in _DELIMITERS:
+        index = _header_line(lines, delimiter)
+        width = _width(lines[index], delimiter) if lines else 0
+        if not lines or _fields(lines[index], delimiter) < 2:
+            continue
+        below = [line for line in lines[index + 1 :] if line.strip()][:10]
+        agree = sum(_width(line, delimiter) == width for line in below) / len(below) if below else 1.0
+        score = (agree, width)
+        if best_score is None or score > best_score:
+            best, best_score = (delimiter, index), score
+    return best
+
+
+def _width(line: str, delimiter: str) -> int:
+    """Fields of one line, quotes respected (a quoted line break makes it a guess, which is all
+    this is used for)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:  # a field past csv's limit: its row is rejected later, here a plain split will do
+        return line.count(delimiter) + 1
+
+
 _SKIPPED = re.compile(r"Skipping line (\d+): (.+)")
-
-
-def _delimiter(text: str) -> str:
-    """Comma, unless the header line has none and has tabs or semicolons instead."""
-    header = _first_lines(text.lstrip("\ufeff"), 1)[0]
-    if "," in header:
-        return ","
-    for candidate in ("\t", ";", "|"):
-        if candidate in header:
-            return candidate
-    return ","
 
 
 def _read_csv(encoded: bytes, name: str, delimiter: str) -> tuple[pd.DataFrame, dict[int, str], dict[str, str]]:
