@@ -38,8 +38,9 @@ def crash_report(command: str, error: BaseException) -> dict:
         chain.append({
             "type": f"{type(error).__module__}.{type(error).__qualname__}",
             "frames": [
-                {"file": frame.filename, "line": frame.lineno, "function": frame.name}
-                for frame in traceback.extract_tb(error.__traceback__)
+                {"file": file, "line": line, "function": function}
+                for file, line, function in getattr(error, "frames", None)  # raised in a helper process
+                or [(f.filename, f.lineno, f.name) for f in traceback.extract_tb(error.__traceback__)]
             ],
         })
         error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)

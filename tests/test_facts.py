@@ -4,6 +4,7 @@ failure in a helper process reaches the caller."""
 import copy
 import datetime as dt
 import gc
+import multiprocessing
 import os
 import random
 import shutil
@@ -148,3 +149,27 @@ def test_the_sample_inspected_before_anyone_reaches_the_sickness_threshold_has_n
     result = inspect(SAMPLE, as_of=dt.date(2024, 11, 15))
     status = next(s for s in result.rules if s.code == "REG008")
     assert status.status == "checked" and status.findings == 0
+
+
+def test_a_helpers_failure_says_where_it_was_raised_in_the_helper(monkeypatch):
+    from auditor.errors import crash_report
+
+    monkeypatch.setattr(fact_module, "BUILDERS", dict(fact_module.BUILDERS))
+    parent = os.getpid()
+
+    def fails_in_a_helper(context):
+        if os.getpid() != parent:
+            raise ValueError("Pupil, Secret broke a builder")
+        time.sleep(0.5)  # so that the helper takes the other kind
+        return []
+
+    fact_kind("a_kind")(fails_in_a_helper)
+    fact_kind("b_kind")(fails_in_a_helper)
+    with pytest.raises(ValueError) as raised:
+        build_facts({"a_kind", "b_kind"}, _sample_context(), processes=2)
+    assert isinstance(raised.value.__cause__, fact_module.InHelper)
+    report = crash_report("inspect", raised.value)
+    where = [frame["function"] for exception in report["exceptions"] for frame in exception["frames"]]
+    assert "fails_in_a_helper" in where  # the builder's own frame, from the helper
+    assert "Secret" not in str(report)
+    assert multiprocessing.active_children() == []  # no helper left behind

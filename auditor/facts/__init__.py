@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import sys
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -143,17 +144,44 @@ def _build_in_processes(kinds: list[str], context: Context, processes: int, then
         helper.start()
         sender.close()
         helpers.append((helper, receiver))
-    results = _take_turns(kinds, context, then, taken)
-    for helper, receiver in helpers:
-        try:
-            theirs = receiver.recv()
-        except EOFError:
-            theirs = RuntimeError(f"a fact-building process ended without a result (exit code {helper.exitcode})")
-        helper.join()
-        if isinstance(theirs, BaseException):
-            raise theirs
-        results.update(theirs)
+    try:
+        results = _take_turns(kinds, context, then, taken)
+        for helper, receiver in helpers:
+            try:
+                theirs = receiver.recv()
+            except EOFError:
+                theirs = RuntimeError(f"a fact-building process ended without a result (exit code {helper.exitcode})")
+            if isinstance(theirs, HelperFailure):
+                raise theirs.error from InHelper(theirs.frames)
+            results.update(theirs)
+    finally:  # on a failure too: a helper blocked sending its result is freed by the closed pipe
+        for helper, receiver in helpers:
+            receiver.close()
+            helper.join(timeout=10)
+            if helper.is_alive():
+                helper.terminate()
+                helper.join()
     return {kind: results[kind] for kind in kinds}
+
+
+@dataclass
+class HelperFailure:
+    """A helper's exception and where it was raised: a pickled exception loses its traceback."""
+
+    error: BaseException
+    frames: list[tuple[str, int, str]]  # file, line, function
+
+
+class InHelper(Exception):
+    """The cause of an exception raised in a fact-building helper: where it was raised there (file,
+    line and function only, never a value, as a crash report may show it)."""
+
+    def __init__(self, frames: list[tuple[str, int, str]]):
+        self.frames = frames
+        super().__init__(
+            "raised in a fact-building helper process at:\n"
+            + "\n".join(f'  File "{file}", line {line}, in {function}' for file, line, function in frames)
+        )
 
 
 def _take_turns(kinds: list[str], context: Context, then: Callable, taken: Any) -> dict[str, Any]:
@@ -171,7 +199,11 @@ def _helper(kinds: list[str], context: Context, then: Callable, taken: Any, send
     try:
         sender.send(_take_turns(kinds, context, then, taken))
     except BaseException as err:  # handed to the parent, which raises it
-        sender.send(err)
+        frames = [(f.filename, f.lineno, f.name) for f in traceback.extract_tb(err.__traceback__)]
+        try:
+            sender.send(HelperFailure(err, frames))
+        except Exception:  # an exception that cannot be pickled: its kind, and where
+            sender.send(HelperFailure(RuntimeError(f"{type(err).__name__} in a fact-building helper"), frames))
 
 
 def to_records(frame: pd.DataFrame, kind: str) -> list[dict[str, Any]]:
