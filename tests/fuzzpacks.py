@@ -300,10 +300,15 @@ def _csv_line(cells: list[str], delimiter: str = ",") -> str:
     return delimiter.join(quoted(c) for c in cells)
 
 
+def _line_breaks(text: str) -> int:
+    """Line breaks as the tool counts physical lines: CR, LF and CRLF each end a line."""
+    return len(re.findall(r"\r\n|\r|\n", text))
+
+
 def write_table(table: Table, folder: Path) -> Expected:
     """The file as a CSV (or a sheet), and what the tool must report of it."""
     header = table.title + (table.header_text or _csv_line(table.header, table.delimiter))
-    line = 2 + header.count("\n")  # the physical line of the next row
+    line = 2 + _line_breaks(header)  # the physical line of the next row
     must_reject: dict[int, str] = {}
     texts = []
     for item in table.items:
@@ -311,7 +316,7 @@ def write_table(table: Table, folder: Path) -> Expected:
         texts.append(text)
         if item.rejects and table.exact:
             must_reject[line] = next(iter(item.rejects.values()))
-        line += 1 if table.xlsx else 1 + text.count("\n")  # a quoted line break starts a CSV line
+        line += 1 if table.xlsx else 1 + _line_breaks(text)  # a quoted line break starts a CSV line
     if table.xlsx:
         _write_xlsx(table, folder / table.name)
     else:
