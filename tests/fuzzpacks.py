@@ -664,12 +664,18 @@ def base_tables(seed: int, pupils: int, phase: str, end: dt.date) -> dict[str, t
     """The generator's school, as (header, rows) of each file's text."""
     sys.path.insert(0, str(ROOT / "sample_registers"))
     from generator.cli import build, parse_args
+    from generator.core import TooFewPupils
     from generator.output import write_pack as generator_write_pack
 
     with tempfile.TemporaryDirectory(prefix="fuzz-base-") as folder:
-        args = parse_args(["--out", folder, "--seed", str(seed), "--pupils", str(pupils), "--phase", phase,
-                           "--end", end.isoformat()])
-        pack, calendar = build(args)
+        while True:  # a small school may have too few pupils in a year group for every planted case
+            args = parse_args(["--out", folder, "--seed", str(seed), "--pupils", str(pupils), "--phase", phase,
+                               "--end", end.isoformat()])
+            try:
+                pack, calendar = build(args)
+                break
+            except TooFewPupils:
+                pupils += 20
         generator_write_pack(pack, args, calendar)
         tables = {}
         for key in FILES:
