@@ -64,8 +64,11 @@ def inside_pack(root: Path, name: str, file: str, key: str | None = None) -> Pat
     ``file`` and ``key`` say who named it, for the message (no key: a default file name)."""
     named = f"{key} = {name!r} " if key else ""
     try:
-        path = (root / name).resolve()
-    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL in the name
+        try:
+            path = (root / name).resolve(strict=True)
+        except FileNotFoundError:  # not there (the caller says so), or a link to nothing
+            path = (root / name).resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop (RuntimeError to 3.12, OSError from 3.13), a NUL
         raise PackError(file, f"{named}is not a usable file name") from None
     if not path.is_relative_to(root.resolve()):
         raise PackError(file, f"{named}lies outside the pack folder" if key else "links outside the pack folder")
