@@ -32,20 +32,26 @@ def test_facts_built_in_two_processes_are_the_facts_built_in_one():
     assert len(alone.findings) > 50
 
 
-def test_a_builder_failing_in_a_helper_process_fails_the_inspection(monkeypatch):
+def _kinds_failing_in_a_helper(monkeypatch, message: str) -> set[str]:
+    """Two kinds of fact whose builder raises ValueError(message) in a helper process only."""
     monkeypatch.setattr(fact_module, "BUILDERS", dict(fact_module.BUILDERS))
     parent = os.getpid()
 
     def fails_in_a_helper(context):
         if os.getpid() != parent:
-            raise ValueError("builder broke in a helper")
+            raise ValueError(message)
         time.sleep(0.5)  # so that the helper takes the other kind
         return []
 
     fact_kind("a_kind")(fails_in_a_helper)
     fact_kind("b_kind")(fails_in_a_helper)
+    return {"a_kind", "b_kind"}
+
+
+def test_a_builder_failing_in_a_helper_process_fails_the_inspection(monkeypatch):
+    kinds = _kinds_failing_in_a_helper(monkeypatch, "builder broke in a helper")
     with pytest.raises(ValueError, match="builder broke in a helper"):
-        build_facts({"a_kind", "b_kind"}, _sample_context(), processes=2)
+        build_facts(kinds, _sample_context(), processes=2)
 
 
 def _sample_context():
@@ -154,19 +160,9 @@ def test_the_sample_inspected_before_anyone_reaches_the_sickness_threshold_has_n
 def test_a_helpers_failure_says_where_it_was_raised_in_the_helper(monkeypatch):
     from auditor.errors import crash_report
 
-    monkeypatch.setattr(fact_module, "BUILDERS", dict(fact_module.BUILDERS))
-    parent = os.getpid()
-
-    def fails_in_a_helper(context):
-        if os.getpid() != parent:
-            raise ValueError("Pupil, Secret broke a builder")
-        time.sleep(0.5)  # so that the helper takes the other kind
-        return []
-
-    fact_kind("a_kind")(fails_in_a_helper)
-    fact_kind("b_kind")(fails_in_a_helper)
+    kinds = _kinds_failing_in_a_helper(monkeypatch, "Pupil, Secret broke a builder")
     with pytest.raises(ValueError) as raised:
-        build_facts({"a_kind", "b_kind"}, _sample_context(), processes=2)
+        build_facts(kinds, _sample_context(), processes=2)
     assert isinstance(raised.value.__cause__, fact_module.InHelper)
     report = crash_report("inspect", raised.value)
     where = [frame["function"] for exception in report["exceptions"] for frame in exception["frames"]]
