@@ -32,14 +32,14 @@ def test_facts_built_in_two_processes_are_the_facts_built_in_one():
     assert len(alone.findings) > 50
 
 
-def _kinds_failing_in_a_helper(monkeypatch, message: str) -> set[str]:
-    """Two kinds of fact whose builder raises ValueError(message) in a helper process only."""
+def _kinds_failing_in_a_helper(monkeypatch, fail) -> set[str]:
+    """Two kinds of fact whose builder calls ``fail()`` in a helper process only."""
     monkeypatch.setattr(fact_module, "BUILDERS", dict(fact_module.BUILDERS))
     parent = os.getpid()
 
     def fails_in_a_helper(context):
         if os.getpid() != parent:
-            raise ValueError(message)
+            fail()
         time.sleep(0.5)  # so that the helper takes the other kind
         return []
 
@@ -49,7 +49,7 @@ def _kinds_failing_in_a_helper(monkeypatch, message: str) -> set[str]:
 
 
 def test_a_builder_failing_in_a_helper_process_fails_the_inspection(monkeypatch):
-    kinds = _kinds_failing_in_a_helper(monkeypatch, "builder broke in a helper")
+    kinds = _kinds_failing_in_a_helper(monkeypatch, _raises(ValueError("builder broke in a helper")))
     with pytest.raises(ValueError, match="builder broke in a helper"):
         build_facts(kinds, _sample_context(), processes=2)
 
@@ -160,7 +160,7 @@ def test_the_sample_inspected_before_anyone_reaches_the_sickness_threshold_has_n
 def test_a_helpers_failure_says_where_it_was_raised_in_the_helper(monkeypatch):
     from auditor.errors import crash_report
 
-    kinds = _kinds_failing_in_a_helper(monkeypatch, "Pupil, Secret broke a builder")
+    kinds = _kinds_failing_in_a_helper(monkeypatch, _raises(ValueError("Pupil, Secret broke a builder")))
     with pytest.raises(ValueError) as raised:
         build_facts(kinds, _sample_context(), processes=2)
     assert isinstance(raised.value.__cause__, fact_module.InHelper)
@@ -169,3 +169,16 @@ def test_a_helpers_failure_says_where_it_was_raised_in_the_helper(monkeypatch):
     assert "fails_in_a_helper" in where  # the builder's own frame, from the helper
     assert "Secret" not in str(report)
     assert multiprocessing.active_children() == []  # no helper left behind
+
+
+def test_a_helper_that_dies_without_a_result_fails_the_inspection(monkeypatch):
+    kinds = _kinds_failing_in_a_helper(monkeypatch, lambda: os._exit(7))  # as the kernel's kill would: no result
+    with pytest.raises(RuntimeError, match="ended without a result"):
+        build_facts(kinds, _sample_context(), processes=2)
+
+
+def _raises(error: Exception):
+    def fail():
+        raise error
+
+    return fail

@@ -150,7 +150,10 @@ def _build_in_processes(kinds: list[str], context: Context, processes: int, then
             try:
                 theirs = receiver.recv()
             except EOFError:
-                theirs = RuntimeError(f"a fact-building process ended without a result (exit code {helper.exitcode})")
+                helper.join(timeout=10)
+                raise RuntimeError(
+                    f"a fact-building process ended without a result (exit code {helper.exitcode})"
+                ) from None
             if isinstance(theirs, HelperFailure):
                 raise theirs.error from InHelper(theirs.frames)
             results.update(theirs)
