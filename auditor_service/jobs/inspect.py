@@ -1,0 +1,62 @@
+"""An ``inspect`` job: inspect an upload, compare it with the school's previous inspection, and
+store the findings object whole with the rows the pages query."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+from sqlalchemy import select, update
+
+from auditor import inspect
+from auditor.findings import Inspection as Findings
+from auditor.findings import ResolvedFinding
+from auditor.history import compare
+from auditor_service.settings import Settings
+from auditor_service.store import Store
+from auditor_service.store.models import FindingRow, Inspection, Job, School, _now
+
+
+def inspect_upload(store: Store, settings: Settings, job: Job, progress) -> None:
+    options = json.loads(job.options)
+    as_of = dt.date.fromisoformat(options["as_of"]) if options.get("as_of") else None
+    progress("inspecting")
+    result = inspect(settings.uploads / job.upload_id, as_of=as_of, policy=options.get("policy"),
+                     processes=os.cpu_count() or 1)
+    progress("storing the findings")
+    with store.session() as session:
+        school = session.get(School, result.school.urn)
+        if school is None:
+            school = School(urn=result.school.urn, name=result.school.name, la=result.school.la)
+            session.add(school)
+        else:
+            school.name, school.la = result.school.name, result.school.la
+        previous = session.scalars(
+            select(Inspection)
+            .where(Inspection.urn == school.urn, Inspection.as_of <= result.inspection.date)
+            .order_by(Inspection.as_of.desc(), Inspection.id.desc())
+            .limit(1)
+        ).first()
+        if previous is not None:
+            earlier = Findings.model_validate_json(previous.findings_json)
+            result = compare(result, earlier.inspection.date,
+                             [ResolvedFinding.model_validate(f.model_dump()) for f in earlier.findings])
+        row = Inspection(
+            urn=school.urn, upload_id=job.upload_id, previous_id=previous.id if previous else None,
+            as_of=result.inspection.date, policy=result.inspection.policy,
+            red=result.count("red"), amber=result.count("amber"), green=result.count("green"),
+            rows_read=sum(i.rows for i in result.inputs), rows_rejected=sum(i.rejected for i in result.inputs),
+            findings_json=result.model_dump_json(),
+        )
+        row.findings = [
+            FindingRow(finding_id=f.id, rule=f.rule, severity=f.severity, upn=f.upn, pupil=f.pupil,
+                       summary=f.summary, change=f.change, refer_to_cme=f.refer_to_cme)
+            for f in result.findings
+        ]
+        session.add(row)
+        session.flush()
+        # Done in the same transaction as the findings: a kill leaves either both or neither.
+        session.execute(update(Job).where(Job.id == job.id)
+                        .values(status="done", phase="done", finished_at=_now(), inspection_id=row.id))
+    return None

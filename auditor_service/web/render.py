@@ -1,0 +1,48 @@
+"""Templates: the service's own, and the library's report, which a page extends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from auditor.resources import reports_dir
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def templates() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(reports_dir())]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["uk"] = uk_date
+    env.filters["uk_time"] = lambda value: value.strftime("%d/%m/%Y %H:%M") if value else ""
+    return env
+
+
+def uk_date(value: dt.date | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return value.strftime("%d/%m/%Y")
+
+
+def csrf_token(request: Request | None) -> str:
+    return request.scope["csrftoken"]() if request is not None and "csrftoken" in request.scope else ""
+
+
+def page(request: Request, name: str, context: dict | None = None, status: int = 200) -> HTMLResponse:
+    settings = request.app.state.settings if request is not None and hasattr(request, "app") else None
+    html = templates().get_template(name).render(
+        request=request, csrf=csrf_token(request), settings=settings, **(context or {})
+    )
+    return HTMLResponse(html, status_code=status)

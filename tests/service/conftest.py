@@ -1,0 +1,77 @@
+"""Fixtures for the service: a database of each kind, the app over it, and jobs run here.
+
+Every database test runs twice, on SQLite and on PostgreSQL. PostgreSQL is the throwaway server
+that ``.ci/run`` starts (``.ci/postgres``) and names in ``REGISTER_AUDIT_TEST_POSTGRES``; each test
+gets a database of its own on it. Without that server the PostgreSQL half fails in CI, and is
+skipped elsewhere with the command that starts one."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from starlette.testclient import TestClient
+
+from auditor_service.jobs import claim
+from auditor_service.jobs.tasks import run
+from auditor_service.settings import Settings
+from auditor_service.store import Store, open_store
+from auditor_service.web.app import create_app
+
+POSTGRES = os.environ.get("REGISTER_AUDIT_TEST_POSTGRES")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'service.sqlite3'}"
+        return
+    if not POSTGRES:
+        message = "REGISTER_AUDIT_TEST_POSTGRES is not set: start a server with `.ci/postgres` and export its URL"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path, database_url) -> Settings:
+    return Settings(data=tmp_path / "data", database=database_url)
+
+
+@pytest.fixture
+def store(settings) -> Store:
+    store = open_store(settings.database_url)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def client(settings, store) -> TestClient:
+    with TestClient(create_app(settings, store), base_url="http://localhost", raise_server_exceptions=False) as client:
+        yield client
+
+
+def csrf_token(client: TestClient) -> str:
+    """The CSRF token a page's forms carry (the signed cookie asgi-csrf sets on a page with a form)."""
+    if "csrftoken" not in client.cookies:
+        client.get("/inspections/new")
+    return client.cookies["csrftoken"]
+
+
+def run_jobs(store: Store, settings: Settings) -> int:
+    """Run every queued job in this process, as a worker would; returns how many ran."""
+    count = 0
+    while (job := claim(store)) is not None:
+        run(store, settings, job)
+        count += 1
+    return count
