@@ -29,6 +29,7 @@ from auditor.policy import load_policy
 from auditor.regulations import regulations
 from auditor.rules import SEVERITY_ORDER, Case, Rule, load_rules
 from auditor.text import render
+from auditor.waivers import apply_waivers, waivers_from_table
 
 
 def prepare_process() -> None:
@@ -105,7 +106,7 @@ def inspect(
 
     findings_by_rule = {s.code: s.findings if s.status == "checked" else None for s in statuses}
     school = pack.config.school
-    return Inspection(
+    inspection = Inspection(
         tool=ToolInfo(version=__version__),
         school=SchoolInfo(urn=school.urn, name=school.name, la=school.la),
         inspection=InspectionInfo(
@@ -121,6 +122,7 @@ def inspect(
         rejected_rows=pack.rejected,
         indicators=indicators(context.register, pd.Timestamp(as_of), facts, findings_by_rule, thresholds),
     )
+    return apply_waivers(inspection, waivers_from_table(pack.tables.get("waivers"), pack.file_name("waivers")), as_of)
 
 
 def _context(pack: Pack, as_of: dt.date, period_start: dt.date, thresholds: dict) -> Context:
