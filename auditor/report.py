@@ -70,7 +70,8 @@ def waiver_text(finding: Finding) -> str:
     if waiver is None:
         return ""
     agreed = f"agreed by {waiver.agreed_by}" + (f" on {waiver.agreed_on:%d/%m/%Y}" if waiver.agreed_on else "")
-    state = f"until {waiver.expires:%d/%m/%Y}" if finding.waiver else f"expired {waiver.expires:%d/%m/%Y} (counts again)"
+    until = f"{waiver.expires:%d/%m/%Y}"
+    state = f"until {until}" if finding.waiver else f"expired {until} (counts again)"
     return f"{state}: {waiver.reason} ({agreed}; {waiver.source})"
 
 

@@ -117,7 +117,9 @@ def test_a_waiver_by_finding_id_and_the_waived_column(pack, tmp_path):
     write_outputs(result, tmp_path / "out", ["csv", "xlsx"])
     with (tmp_path / "out" / "findings.csv").open(encoding="utf-8-sig") as handle:
         rows = {row["pupil"]: row for row in csv.DictReader(handle)}
-    assert rows["Sample, Ben"]["waived"] == "until 31/03/2025: Moved away: agreed (agreed by A Officer; waivers.csv line 2)"
+    assert rows["Sample, Ben"]["waived"] == (
+        "until 31/03/2025: Moved away: agreed (agreed by A Officer; waivers.csv line 2)"
+    )
     assert rows["Sample, Ben"]["refer_to_cme"] == ""
     assert rows["Example, Ada"]["waived"] == "" and rows["Example, Ada"]["refer_to_cme"] == "yes"
     from openpyxl import load_workbook
