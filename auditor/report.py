@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from auditor.catalogue import entries
 from auditor.findings import Finding, Inspection, RejectedRowInfo
@@ -29,6 +30,11 @@ def spreadsheet_safe(value: object) -> str:
 
 def evidence_text(finding: Finding, labels: dict[str, str]) -> str:
     return "; ".join(f"{labels.get(key, key)}: {_shown(value)}" for key, value in finding.evidence.items())
+
+
+def _past(items: list, limit: int | None) -> list:
+    """The items a list shown up to ``limit`` leaves out (none when there is no limit)."""
+    return [] if limit is None else items[limit:]
 
 
 def _shown(value: object) -> str:
@@ -55,7 +61,19 @@ FINDING_COLUMNS = (
     "action",
     "refer_to_cme",
     "change",
+    "waived",
 )
+
+
+def waiver_text(finding: Finding) -> str:
+    """A finding's waiver as a cell reads it: running ("until ..."), expired, or none ("")."""
+    waiver = finding.waiver or finding.waiver_expired
+    if waiver is None:
+        return ""
+    agreed = f"agreed by {waiver.agreed_by}" + (f" on {waiver.agreed_on:%d/%m/%Y}" if waiver.agreed_on else "")
+    until = f"{waiver.expires:%d/%m/%Y}"
+    state = f"until {until}" if finding.waiver else f"expired {until} (counts again)"
+    return f"{state}: {waiver.reason} ({agreed}; {waiver.source})"
 
 
 def finding_rows(inspection: Inspection) -> Iterable[list[str]]:
@@ -64,8 +82,9 @@ def finding_rows(inspection: Inspection) -> Iterable[list[str]]:
         row = finding.model_dump(mode="json")
         row["evidence"] = evidence_text(finding, labels.get(finding.rule, {}))
         row["event_date"] = uk_date(row["event_date"])
-        row["refer_to_cme"] = "yes" if finding.refer_to_cme and finding.severity == "red" else ""
+        row["refer_to_cme"] = "yes" if refers_to_cme(finding) else ""
         row["change"] = (finding.change or "").replace("_", " ")
+        row["waived"] = waiver_text(finding)
         yield [spreadsheet_safe(row[column]) for column in FINDING_COLUMNS]
 
 
@@ -85,18 +104,38 @@ def write_csv(inspection: Inspection, out: Path) -> Path:
     return path
 
 
+REPORT_TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"  # the report's styles: inlined in report.html, or served beside a page
+
+
+def templates_dir() -> Path:
+    """The folder of the report templates and ``report.css`` (in a checkout or in the wheel), for
+    a loader of one's own: a page of the service extends ``report.html.j2`` (see its blocks)."""
+    return reports_dir()
+
+
+def report_filters() -> dict[str, Callable]:
+    """The filters the report templates use: ``env.filters.update(report_filters())`` readies an
+    Environment of one's own (autoescaping, with trim_blocks and lstrip_blocks as here)."""
+    return {"uk": uk_date, "plural": plural, "shown": _shown, "past": _past}
+
+
+@cache
+def stylesheet() -> Markup:
+    """``report.css``, to be inlined (the shipped file, never data)."""
+    return Markup((templates_dir() / STYLESHEET).read_text(encoding="utf-8"))
+
+
 @cache
 def _templates() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(reports_dir()),
+        loader=FileSystemLoader(templates_dir()),
         bytecode_cache=template_bytecode_cache(),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["uk"] = uk_date
-    env.filters["plural"] = plural
-    env.filters["shown"] = _shown
+    env.filters.update(report_filters())
     return env
 
 
@@ -164,26 +203,32 @@ def rejections(rows: Iterable[RejectedRowInfo]) -> list[Rejections]:
     return sorted(kinds.values(), key=lambda k: (files.index(k.file), -k.rows))
 
 
+def refers_to_cme(finding: Finding) -> bool:
+    """A red finding of a rule that concerns a child's whereabouts or education (``refer_to_cme``),
+    unless it is waived: the local authority has agreed it already."""
+    return finding.refer_to_cme and finding.severity == "red" and finding.counts
+
+
 def cme_referrals(inspection: Inspection) -> list[Finding]:
-    """Red findings of rules that concern a child's whereabouts or education (``refer_to_cme``)."""
-    return [f for f in inspection.findings if f.refer_to_cme and f.severity == "red"]
+    return [f for f in inspection.findings if refers_to_cme(f)]
+
+
+def report_context(inspection: Inspection, limits: Limits = SCREEN) -> dict[str, object]:
+    """The variables ``report.html.j2`` is rendered with (and any template that extends it)."""
+    return {
+        "report": inspection,
+        "catalogue": {e.code: e for e in entries()},
+        "severities": ("red", "amber", "green"),
+        "referrals": cme_referrals(inspection),
+        "weekdays": ("Mon", "Tue", "Wed", "Thu", "Fri"),
+        "limits": limits,
+        "rejections": rejections(inspection.rejected_rows),
+        "stylesheet": stylesheet(),
+    }
 
 
 def render_html(inspection: Inspection, limits: Limits = SCREEN) -> str:
-    catalogue = {e.code: e for e in entries()}
-    return (
-        _templates()
-        .get_template("report.html.j2")
-        .render(
-            report=inspection,
-            catalogue=catalogue,
-            severities=("red", "amber", "green"),
-            referrals=cme_referrals(inspection),
-            weekdays=("Mon", "Tue", "Wed", "Thu", "Fri"),
-            limits=limits,
-            rejections=rejections(inspection.rejected_rows),
-        )
-    )
+    return _templates().get_template(REPORT_TEMPLATE).render(report_context(inspection, limits))
 
 
 def write_html(inspection: Inspection, out: Path) -> Path:
@@ -249,10 +294,11 @@ def write_xlsx(inspection: Inspection, out: Path, max_rows: int = XLSX_MAX_ROWS)
     add_sheet("Findings", FINDING_COLUMNS, finding_rows(inspection), {0: 20, 2: 30, 6: 24, **wide})
     add_sheet(
         "Rules",
-        ("rule", "title", "requirement", "status", "reason", "findings", "red", "amber", "green"),
+        ("rule", "title", "requirement", "status", "reason", "findings", "red", "amber", "green", "waived"),
         (
             [r.code, r.title, r.requirement, r.status.replace("_", " "), r.reason or "", r.findings]
             + [inspection.count(severity, r.code) for severity in ("red", "amber", "green")]
+            + [r.waived]
             for r in inspection.rules
         ),
         {1: 50, 4: 40},
