@@ -15,8 +15,8 @@ from markupsafe import Markup
 
 SEVERITIES = ("red", "amber", "green", "waived")  # stacked bottom-up, the most serious at the foot
 COLOURS = {"red": "#d4351c", "amber": "#f47738", "green": "#00703c", "waived": "#4c2c92"}
-WIDTH, HEIGHT = 720, 320
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 40, 84  # room for the axes' numbers and labels, and the legend
+WIDTH, PLOT_HEIGHT = 720, 196
+LEFT, RIGHT, TOP = 56, 16, 40  # room for the count axis's numbers and label, and the legend above
 
 
 def _step(largest: int) -> int:
@@ -36,14 +36,17 @@ def severity_chart(
     inspections: Sequence[tuple[dt.date, Mapping[str, int]]], title: str, described_by: str | None = None
 ) -> Markup:
     """Stacked bars, one per inspection (oldest first): ``(as_at, {severity: count})``."""
+    slanted = len(inspections) > 6  # dates side by side would overlap
+    bottom = 84 if slanted else 48  # room for the dates and the axis's label
+    height = TOP + PLOT_HEIGHT + bottom
     svg = ET.Element("svg", {
-        "xmlns": "http://www.w3.org/2000/svg", "viewBox": f"0 0 {WIDTH} {HEIGHT}", "class": "chart",
+        "xmlns": "http://www.w3.org/2000/svg", "viewBox": f"0 0 {WIDTH} {height}", "class": "chart",
         "role": "img", "aria-labelledby": "chart-title",
     })
     if described_by:
         svg.set("aria-describedby", described_by)
     ET.SubElement(svg, "title", id="chart-title").text = title
-    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, PLOT_HEIGHT
     floor = TOP + plot_height
     largest = max((sum(counts.get(s, 0) for s in SEVERITIES) for _, counts in inspections), default=0)
     step = _step(largest)
@@ -57,11 +60,10 @@ def severity_chart(
         _text(axis, LEFT - 6, y + 4, str(value), **{"text-anchor": "end"})
     _text(axis, 14, TOP + plot_height / 2, "Findings", **{"text-anchor": "middle",
                                                              "transform": f"rotate(-90 14 {TOP + plot_height / 2:.1f})"})
-    _text(axis, LEFT + plot_width / 2, HEIGHT - 4, "Inspection, as at (dd/mm/yyyy)", **{"text-anchor": "middle"})
+    _text(axis, LEFT + plot_width / 2, height - 6, "Inspection, as at (dd/mm/yyyy)", **{"text-anchor": "middle"})
 
     slot = plot_width / max(1, len(inspections))
     bar_width = min(56.0, slot * 0.6)
-    slanted = len(inspections) > 6  # dates side by side would overlap
     for index, (as_at, counts) in enumerate(inspections):
         x = LEFT + slot * index + (slot - bar_width) / 2
         shown = f"{as_at:%d/%m/%Y}"

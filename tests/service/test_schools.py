@@ -158,3 +158,20 @@ def test_an_unknown_school_is_a_page_not_found(client, store, settings):
 def test_with_no_school_the_pages_say_so(client):
     assert 'id="no-schools"' in client.get("/schools").text
     assert 'id="no-schools"' in client.get("/authority").text
+
+
+def test_a_long_history_slants_its_dates_and_an_inspection_with_no_findings_has_an_empty_bar():
+    from auditor_service.charts import severity_chart
+
+    dates = [dt.date(2024, 9, 6) + dt.timedelta(weeks=4 * n) for n in range(8)]
+    counts = [{"red": n, "amber": 2, "green": 7 * n, "waived": n % 2} for n in range(7)] + [{}]
+    svg = SafeET.fromstring(str(severity_chart(list(zip(dates, counts)), title="History & <more>")))
+    bars = [g for g in svg.iter(f"{SVG}g") if g.get("class") == "bar"]
+    assert len(bars) == 8
+    assert [t.text for bar in bars for t in bar.iter(f"{SVG}text")] == [f"{d:%d/%m/%Y}" for d in dates]
+    assert all("rotate(-40" in t.get("transform") for bar in bars for t in bar.iter(f"{SVG}text"))
+    assert list(bars[-1].iter(f"{SVG}rect")) == [] and "0 red, 0 amber, 0 green, 0 waived" in bars[-1].find(f"{SVG}title").text
+    ticks = [int(t.text) for t in next(g for g in svg.iter(f"{SVG}g") if g.get("class") == "axis").iter(f"{SVG}text")
+             if t.text.isdigit()]
+    assert ticks[0] == 0 and ticks[-1] >= max(sum(c.values()) for c in counts) and len(ticks) <= 6  # the tallest bar fits, on round steps
+    assert svg.find(f"{SVG}title").text == "History & <more>"
