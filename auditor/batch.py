@@ -132,10 +132,10 @@ def inspect_school(
         return failed("refused", f"{err.filename or out / name}: cannot be written ({err.strerror or err})")
     except Exception as err:  # a fault in one school must not stop the authority's run
         return failed("crashed", describe_crash("inspect-la", err))
-    return _summarise(result, relative, name, time.perf_counter() - began)
+    return summarise(result, relative, name, time.perf_counter() - began)
 
 
-def _summarise(result: Inspection, relative: str, outputs: str, seconds: float) -> SchoolResult:
+def summarise(result: Inspection, relative: str, outputs: str, seconds: float) -> SchoolResult:
     findings: dict[str, dict[str, int]] = {}
     for finding in result.counted:
         by_severity = findings.setdefault(finding.rule, {})

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from auditor.authority_report import as_at_label, indicator_totals, totals_by_rule
-from auditor.batch import AuthoritySummary, SchoolResult, _summarise
+from auditor.batch import AuthoritySummary, SchoolResult, summarise
 from auditor.findings import Finding
 from auditor.findings import Inspection as Findings
 from auditor.report import cme_referrals
@@ -80,11 +80,8 @@ def waivers_in_force(session: Session, today: dt.date, urn: str | None = None) -
 # The authority summary.
 
 def school_result(row: Inspection, findings: Findings) -> SchoolResult:
-    """A stored inspection as ``inspect-la`` summarises a school it has just inspected.
-
-    TODO(library): ``auditor.batch._summarise`` is the function that does this; it should become
-    public (``summarise``) so that the service does not reach into a private name."""
-    return _summarise(findings, relative=f"inspections/{row.id}", outputs=f"/inspections/{row.id}", seconds=0.0)
+    """A stored inspection as ``inspect-la`` summarises a school it has just inspected."""
+    return summarise(findings, relative=f"inspections/{row.id}", outputs=f"/inspections/{row.id}", seconds=0.0)
 
 
 @dataclass(frozen=True)

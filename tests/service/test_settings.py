@@ -48,7 +48,6 @@ def test_a_database_that_cannot_be_opened_is_exit_2_without_its_password(tmp_pat
     from typer.testing import CliRunner
 
     from auditor_service.cli import app
-
     from tests.service.live import free_port
 
     url = "postgresql://officer:s3cret@127.0.0.1:1/nothing"

@@ -1,13 +1,12 @@
 """The first schema: schools, batches, uploads, jobs, inspections, findings, decisions
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-12-01 10:43:46.629065
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
