@@ -42,7 +42,8 @@ class SchoolResult(BaseModel):
     rows_read: int = 0
     rows_rejected: int = 0
     seconds: float = 0.0
-    findings: dict[str, dict[str, int]] = {}  # rule -> severity -> count
+    findings: dict[str, dict[str, int]] = {}  # rule -> severity -> count, of the findings not waived
+    waived: int = 0  # findings waived (auditor.waivers): not in ``findings``
     not_checked: dict[str, str] = {}  # rule -> why
     indicators: Indicators | None = None
 
@@ -136,7 +137,7 @@ def inspect_school(
 
 def _summarise(result: Inspection, relative: str, outputs: str, seconds: float) -> SchoolResult:
     findings: dict[str, dict[str, int]] = {}
-    for finding in result.findings:
+    for finding in result.counted:
         by_severity = findings.setdefault(finding.rule, {})
         by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
     marks = sum(i.marks for i in result.inputs)
@@ -153,6 +154,7 @@ def _summarise(result: Inspection, relative: str, outputs: str, seconds: float) 
         rows_rejected=sum(i.rejected for i in result.inputs),
         seconds=seconds,
         findings=findings,
+        waived=len(result.waived),
         not_checked={r.code: r.reason or "" for r in result.rules if r.status == "not_checked"},
         indicators=result.indicators,
     )

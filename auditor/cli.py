@@ -218,11 +218,12 @@ def inspect_command(
     console.print(table)
     read = sum(i.rows for i in result.inputs)
     rejected = sum(i.rejected for i in result.inputs)
+    waived = f"· {len(result.waived)} waived (not counted) " if result.waived else ""
     console.print(
         Text.assemble(
-            f"{len(result.findings)} findings ",
+            f"{len(result.counted)} findings ",
             *[part for s in COLOURS for part in ((f"{result.count(s)} {s}", COLOURS[s]), " ")],
-            f"· {read} rows read, {rejected} rejected · policy {result.inspection.policy}",
+            f"{waived}· {read} rows read, {rejected} rejected · policy {result.inspection.policy}",
         )
     )
     if result.inspection.previous_date:
@@ -236,7 +237,7 @@ def inspect_command(
 
     if fail_on is not FailOn.never:
         limit = SEVERITY_ORDER[fail_on.value]
-        if any(SEVERITY_ORDER[f.severity] <= limit for f in result.findings):
+        if any(SEVERITY_ORDER[f.severity] <= limit for f in result.counted):
             raise typer.Exit(1)
 
 

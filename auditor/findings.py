@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from auditor.indicators import Indicators
 from auditor.load import InputSummary, RejectedRow
 from auditor.rules import Severity
+from auditor.waivers import Waiver, finding_keys
 
 
 class ToolInfo(BaseModel):
@@ -46,7 +47,8 @@ class RuleStatus(BaseModel):
     requirement: Literal["must", "should"]
     status: Literal["checked", "not_checked"]
     reason: str | None = None
-    findings: int = 0
+    findings: int = 0  # those that count: not waived
+    waived: int = 0
     evidence_labels: dict[str, str] = {}
 
 
@@ -94,6 +96,12 @@ class Finding(BaseModel):
     refer_to_cme: bool = False  # the rule asks for a referral to the children missing education team
     register_extract: RegisterExtract | None = None  # for facts with run_start/run_end, when attendance was given
     change: Literal["new", "still_open"] | None = None  # against --previous findings.json
+    waiver: Waiver | None = None  # a waiver running on the inspection date: shown, not counted
+    waiver_expired: Waiver | None = None  # a waiver that ran out before it: shown, and it counts again
+
+    @property
+    def counts(self) -> bool:
+        return self.waiver is None
 
 
 class ResolvedFinding(BaseModel):
@@ -118,11 +126,28 @@ class Inspection(BaseModel):
     findings: list[Finding]
     rejected_rows: list[RejectedRowInfo]
     resolved: list[ResolvedFinding] = []  # with --previous: findings no longer raised
-    indicators: Indicators | None = None  # the CME indicators, for the authority summary
+    # The CME indicators, for the authority summary. Their counts of breaches (deletions not
+    # notified, ...) are of what the registers show, waived or not.
+    indicators: Indicators | None = None
+    waivers: list[Waiver] = []  # every waiver considered (auditor.waivers.apply_waivers)
 
     def count(self, severity: str | None = None, rule: str | None = None) -> int:
+        """The findings that count (not waived), of a severity and a rule if given."""
         return sum(
             1
             for f in self.findings
-            if (severity is None or f.severity == severity) and (rule is None or f.rule == rule)
+            if f.counts and (severity is None or f.severity == severity) and (rule is None or f.rule == rule)
         )
+
+    @property
+    def counted(self) -> list[Finding]:
+        return [f for f in self.findings if f.counts]
+
+    @property
+    def waived(self) -> list[Finding]:
+        return [f for f in self.findings if not f.counts]
+
+    def unmatched_waivers(self) -> list[Waiver]:
+        """The waivers that match no finding of this inspection."""
+        keys = {key for finding in self.findings for key in finding_keys(finding)}
+        return [waiver for waiver in self.waivers if waiver.key not in keys]

@@ -8,7 +8,7 @@ prose (the summary and action, rendered from the rule's templates with the same 
 exactly those strings replaced: the pupil's name as "Surname, Forename" and "Forename Surname",
 and each UPN, so a word that merely coincides with a name part ("England") is left alone, and a
 name shared by two pupils gets each one's own pseudonym. Any UPN-shaped text left over is
-replaced too.
+replaced too. A waiver's UPN is replaced, and any name or UPN of a pupil in its reason.
 
 A rejected row has not reached the register, so its pupil is not known: its reason is given as
 its kind (``report.reason_kind``), with the values of its row that it quoted withheld (a cell in
@@ -39,6 +39,7 @@ from typing import Any
 
 from auditor.findings import Finding, Inspection, ResolvedFinding
 from auditor.report import reason_kind
+from auditor.waivers import Waiver
 
 # A UPN: a letter, 11 digits, then a digit or a letter (temporary UPNs end in a letter).
 _UPN = re.compile(r"\b[A-Z]\d{11}[0-9A-Z]\b")
@@ -99,14 +100,34 @@ def pseudonymise(inspection: Inspection, key: bytes | str | None = None) -> Insp
     key = default_key(inspection.school.urn) if key is None else key
     pseudonyms = Pseudonyms(key.encode() if isinstance(key, str) else key)
 
-    findings = [_finding(f, pseudonyms) for f in inspection.findings]
-    resolved = [_resolved(f, pseudonyms) for f in inspection.resolved]
     # Rows rejected by the thousand share a few kinds of reason: each kind is cleaned once.
     clean = cache(_replacer(_known_identities(inspection, pseudonyms), pseudonyms))
+    # A finding's waiver is one of the inspection's waivers, and stays equal to it.
+    waivers = {waiver: _waiver(waiver, clean, pseudonyms) for waiver in inspection.waivers}
+
+    def under_pseudonyms(waiver: Waiver | None) -> Waiver | None:
+        return None if waiver is None else waivers.get(waiver) or _waiver(waiver, clean, pseudonyms)
+
+    findings = [_finding(f, pseudonyms, under_pseudonyms) for f in inspection.findings]
+    resolved = [_resolved(f, pseudonyms) for f in inspection.resolved]
     rejected = [replace(row, reason=clean(reason_kind(row.reason))) for row in inspection.rejected_rows]
     info = inspection.inspection.model_copy(update={"pseudonymised": True})
     return inspection.model_copy(
-        update={"findings": findings, "resolved": resolved, "rejected_rows": rejected, "inspection": info}
+        update={
+            "findings": findings,
+            "resolved": resolved,
+            "rejected_rows": rejected,
+            "inspection": info,
+            "waivers": list(waivers.values()),
+        }
+    )
+
+
+def _waiver(waiver: Waiver, clean: Callable[[str], str], pseudonyms: Pseudonyms) -> Waiver:
+    """A waiver under pseudonyms: its UPN, and any pupil's name or UPN in its reason (who agreed
+    it is an officer, not a pupil)."""
+    return waiver.model_copy(
+        update={"upn": pseudonyms.upn(waiver.upn) if waiver.upn else None, "reason": clean(waiver.reason)}
     )
 
 
@@ -129,11 +150,15 @@ def _finding_identities(finding: Finding, pseudonyms: Pseudonyms) -> dict[str, s
     return swaps
 
 
-def _finding(finding: Finding, pseudonyms: Pseudonyms) -> Finding:
+def _finding(
+    finding: Finding, pseudonyms: Pseudonyms, under_pseudonyms: Callable[[Waiver | None], Waiver | None]
+) -> Finding:
     clean = _replacer(_finding_identities(finding, pseudonyms), pseudonyms)
     extract = finding.register_extract
     return finding.model_copy(
         update={
+            "waiver": under_pseudonyms(finding.waiver),
+            "waiver_expired": under_pseudonyms(finding.waiver_expired),
             "upn": pseudonyms.upn(finding.upn) if finding.upn else None,
             "pupil": pseudonyms.pupil(finding.upn or finding.pupil) if finding.pupil else None,
             "summary": clean(finding.summary),

@@ -31,6 +31,11 @@ def evidence_text(finding: Finding, labels: dict[str, str]) -> str:
     return "; ".join(f"{labels.get(key, key)}: {_shown(value)}" for key, value in finding.evidence.items())
 
 
+def _past(items: list, limit: int | None) -> list:
+    """The items a list shown up to ``limit`` leaves out (none when there is no limit)."""
+    return [] if limit is None else items[limit:]
+
+
 def _shown(value: object) -> str:
     if isinstance(value, bool):  # an evidence flag, read by people: "estimated: yes"
         return "yes" if value else "no"
@@ -55,7 +60,19 @@ FINDING_COLUMNS = (
     "action",
     "refer_to_cme",
     "change",
+    "waived",
 )
+
+
+def waiver_text(finding: Finding) -> str:
+    """A finding's waiver as a cell reads it: running ("until ..."), expired, or none ("")."""
+    waiver = finding.waiver or finding.waiver_expired
+    if waiver is None:
+        return ""
+    agreed = f"agreed by {waiver.agreed_by}" + (f" on {waiver.agreed_on:%d/%m/%Y}" if waiver.agreed_on else "")
+    until = f"{waiver.expires:%d/%m/%Y}"
+    state = f"until {until}" if finding.waiver else f"expired {until} (counts again)"
+    return f"{state}: {waiver.reason} ({agreed}; {waiver.source})"
 
 
 def finding_rows(inspection: Inspection) -> Iterable[list[str]]:
@@ -64,8 +81,9 @@ def finding_rows(inspection: Inspection) -> Iterable[list[str]]:
         row = finding.model_dump(mode="json")
         row["evidence"] = evidence_text(finding, labels.get(finding.rule, {}))
         row["event_date"] = uk_date(row["event_date"])
-        row["refer_to_cme"] = "yes" if finding.refer_to_cme and finding.severity == "red" else ""
+        row["refer_to_cme"] = "yes" if refers_to_cme(finding) else ""
         row["change"] = (finding.change or "").replace("_", " ")
+        row["waived"] = waiver_text(finding)
         yield [spreadsheet_safe(row[column]) for column in FINDING_COLUMNS]
 
 
@@ -97,6 +115,7 @@ def _templates() -> Environment:
     env.filters["uk"] = uk_date
     env.filters["plural"] = plural
     env.filters["shown"] = _shown
+    env.filters["past"] = _past
     return env
 
 
@@ -164,9 +183,14 @@ def rejections(rows: Iterable[RejectedRowInfo]) -> list[Rejections]:
     return sorted(kinds.values(), key=lambda k: (files.index(k.file), -k.rows))
 
 
+def refers_to_cme(finding: Finding) -> bool:
+    """A red finding of a rule that concerns a child's whereabouts or education (``refer_to_cme``),
+    unless it is waived: the local authority has agreed it already."""
+    return finding.refer_to_cme and finding.severity == "red" and finding.counts
+
+
 def cme_referrals(inspection: Inspection) -> list[Finding]:
-    """Red findings of rules that concern a child's whereabouts or education (``refer_to_cme``)."""
-    return [f for f in inspection.findings if f.refer_to_cme and f.severity == "red"]
+    return [f for f in inspection.findings if refers_to_cme(f)]
 
 
 def render_html(inspection: Inspection, limits: Limits = SCREEN) -> str:
@@ -249,10 +273,11 @@ def write_xlsx(inspection: Inspection, out: Path, max_rows: int = XLSX_MAX_ROWS)
     add_sheet("Findings", FINDING_COLUMNS, finding_rows(inspection), {0: 20, 2: 30, 6: 24, **wide})
     add_sheet(
         "Rules",
-        ("rule", "title", "requirement", "status", "reason", "findings", "red", "amber", "green"),
+        ("rule", "title", "requirement", "status", "reason", "findings", "red", "amber", "green", "waived"),
         (
             [r.code, r.title, r.requirement, r.status.replace("_", " "), r.reason or "", r.findings]
             + [inspection.count(severity, r.code) for severity in ("red", "amber", "green")]
+            + [r.waived]
             for r in inspection.rules
         ),
         {1: 50, 4: 40},

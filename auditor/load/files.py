@@ -1,5 +1,6 @@
 """The contract's files: each one's key, default name and row model, and the columns it may hold;
-where a file named for a pack lies (never outside it)."""
+the other files a pack may hold (its waivers); where a file named for a pack lies (never outside
+it)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from auditor.models import (
     Row,
     TimetableRow,
 )
+from auditor.waivers import WaiverRow
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("part_time_timetables", "part_time_timetables.csv", TimetableRow),
     FileSpec("calendar", "calendar.csv", CalendarRow),
 )
+# Not the school's registers nor the LA's lists, so no rule needs it and `init` guesses it not:
+# the waivers agreed for findings (auditor.waivers), read and accounted for like the others.
+WAIVERS = FileSpec("waivers", "waivers.csv", WaiverRow)
+PACK_FILES: tuple[FileSpec, ...] = (*FILES, WAIVERS)
 
 
 def spec_columns(frame: pd.DataFrame, spec: FileSpec) -> list[str]:

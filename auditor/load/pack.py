@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from auditor.errors import PackError
 from auditor.load.ctf.source import find_ctfs, read_ctf_tables, school_of
 from auditor.load.decoding import decode
-from auditor.load.files import FILES, FileSpec, inside_pack
+from auditor.load.files import FILES, PACK_FILES, FileSpec, inside_pack
 from auditor.load.readers import OTHER_SUFFIXES, split_sheet
 from auditor.load.rows import _describe
 from auditor.load.table import InputSummary, RejectedRow, read_table
@@ -35,7 +35,7 @@ class Pack:
     def file_name(self, key: str) -> str:
         if key in DERIVED:
             return DERIVED[key]
-        spec = next(s for s in FILES if s.key == key)
+        spec = next(s for s in PACK_FILES if s.key == key)
         return self.config.files.get(key) or _default_file(self.root, spec)
 
 
@@ -50,15 +50,15 @@ def load_pack(root: str | Path) -> Pack:
     if not root.is_dir():
         raise PackError(str(root), "no such pack folder")
     config = read_config(root / "pack.toml")
-    unknown = set(config.files) - {s.key for s in FILES} - set(FILE_OPTIONS) - {CTF_KEY}
+    unknown = set(config.files) - {s.key for s in PACK_FILES} - set(FILE_OPTIONS) - {CTF_KEY}
     if unknown:
         raise PackError("pack.toml", f"[files] names unknown file keys: {', '.join(sorted(unknown))}")
-    unknown = {k for k in config.columns if k != "preset"} - {s.key for s in FILES}
+    unknown = {k for k in config.columns if k != "preset"} - {s.key for s in PACK_FILES}
     if unknown:
         raise PackError("pack.toml", f"[columns] names unknown file keys: {', '.join(sorted(unknown))}")
     pack = Pack(root=root, config=config, tables={})
     ctfs = _find_ctfs(pack)
-    for spec in FILES:
+    for spec in PACK_FILES:
         if ctfs and spec.key in CTF_TABLES:
             continue
         name = config.files.get(spec.key) or _default_file(root, spec)
