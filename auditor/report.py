@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from auditor.catalogue import entries
 from auditor.findings import Finding, Inspection, RejectedRowInfo
@@ -103,19 +104,38 @@ def write_csv(inspection: Inspection, out: Path) -> Path:
     return path
 
 
+REPORT_TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"  # the report's styles: inlined in report.html, or served beside a page
+
+
+def templates_dir() -> Path:
+    """The folder of the report templates and ``report.css`` (in a checkout or in the wheel), for
+    a loader of one's own: a page of the service extends ``report.html.j2`` (see its blocks)."""
+    return reports_dir()
+
+
+def report_filters() -> dict[str, Callable]:
+    """The filters the report templates use: ``env.filters.update(report_filters())`` readies an
+    Environment of one's own (autoescaping, with trim_blocks and lstrip_blocks as here)."""
+    return {"uk": uk_date, "plural": plural, "shown": _shown, "past": _past}
+
+
+@cache
+def stylesheet() -> Markup:
+    """``report.css``, to be inlined (the shipped file, never data)."""
+    return Markup((templates_dir() / STYLESHEET).read_text(encoding="utf-8"))
+
+
 @cache
 def _templates() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(reports_dir()),
+        loader=FileSystemLoader(templates_dir()),
         bytecode_cache=template_bytecode_cache(),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["uk"] = uk_date
-    env.filters["plural"] = plural
-    env.filters["shown"] = _shown
-    env.filters["past"] = _past
+    env.filters.update(report_filters())
     return env
 
 
@@ -193,21 +213,22 @@ def cme_referrals(inspection: Inspection) -> list[Finding]:
     return [f for f in inspection.findings if refers_to_cme(f)]
 
 
+def report_context(inspection: Inspection, limits: Limits = SCREEN) -> dict[str, object]:
+    """The variables ``report.html.j2`` is rendered with (and any template that extends it)."""
+    return {
+        "report": inspection,
+        "catalogue": {e.code: e for e in entries()},
+        "severities": ("red", "amber", "green"),
+        "referrals": cme_referrals(inspection),
+        "weekdays": ("Mon", "Tue", "Wed", "Thu", "Fri"),
+        "limits": limits,
+        "rejections": rejections(inspection.rejected_rows),
+        "stylesheet": stylesheet(),
+    }
+
+
 def render_html(inspection: Inspection, limits: Limits = SCREEN) -> str:
-    catalogue = {e.code: e for e in entries()}
-    return (
-        _templates()
-        .get_template("report.html.j2")
-        .render(
-            report=inspection,
-            catalogue=catalogue,
-            severities=("red", "amber", "green"),
-            referrals=cme_referrals(inspection),
-            weekdays=("Mon", "Tue", "Wed", "Thu", "Fri"),
-            limits=limits,
-            rejections=rejections(inspection.rejected_rows),
-        )
-    )
+    return _templates().get_template(REPORT_TEMPLATE).render(report_context(inspection, limits))
 
 
 def write_html(inspection: Inspection, out: Path) -> Path:
