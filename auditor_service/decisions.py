@@ -6,6 +6,7 @@ and overdue actions are read here, by the inspection, school and authority pages
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from auditor_service.store.models import Decision, FindingRow, Inspection
 KINDS = ("action", "waiver", "resolved")
 NAME_LIMIT = 200  # Decision.recorded_by
 NOTE_LIMIT = 2000
+PEOPLES_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ def _date(text: str, name: str, today: dt.date) -> tuple[dt.date | None, str | N
     if not text:
         return None, f"Enter the {name}"
     try:
+        if not PEOPLES_DATE.fullmatch(text):  # not a spreadsheet serial, nor ISO: what a person types
+            raise ValueError(text)
         day = parse_date(text)
     except ValueError:
         return None, f"The {name} must be a real date, as dd/mm/yyyy, for example 28/02/2026"
@@ -90,13 +94,27 @@ def record(session: Session, inspection: Inspection, finding: FindingRow, decisi
 
 def decisions(session: Session, urn: str, finding_ids: Iterable[str] | None = None) -> dict[str, list[Decision]]:
     """The decisions on the school's findings (those of ``finding_ids``, if given), oldest first."""
-    query = select(Decision).where(Decision.urn == urn).order_by(Decision.recorded_at, Decision.id)
-    if finding_ids is not None:
-        query = query.where(Decision.finding_id.in_(list(finding_ids)))
+    wanted = None if finding_ids is None else set(finding_ids)
     by_finding: dict[str, list[Decision]] = defaultdict(list)
-    for decision in session.scalars(query):
-        by_finding[decision.finding_id].append(decision)
+    for decision in session.scalars(select(Decision).where(Decision.urn == urn).order_by(Decision.recorded_at, Decision.id)):
+        if wanted is None or decision.finding_id in wanted:
+            by_finding[decision.finding_id].append(decision)
     return dict(by_finding)
+
+
+def holding(session: Session, kind: str, urn: str | None = None) -> list[Decision]:
+    """The decision of ``kind`` that holds on each finding (of the school ``urn``, or of every
+    school): the latest one, which replaces any before it, unless 'resolved' was recorded since."""
+    query = select(Decision).where(Decision.kind.in_((kind, "resolved"))).order_by(Decision.recorded_at, Decision.id)
+    if urn is not None:
+        query = query.where(Decision.urn == urn)
+    latest: dict[tuple[str, str], Decision] = {}
+    for decision in session.scalars(query):
+        if decision.kind == kind:
+            latest[decision.urn, decision.finding_id] = decision
+        else:
+            latest.pop((decision.urn, decision.finding_id), None)
+    return sorted(latest.values(), key=lambda d: (d.urn, d.recorded_at, d.id))
 
 
 def waiver(decision: Decision) -> Waiver:
@@ -104,17 +122,20 @@ def waiver(decision: Decision) -> Waiver:
     return Waiver(
         finding_id=decision.finding_id, rule=decision.rule, upn=decision.upn, reason=decision.note,
         agreed_by=decision.recorded_by, agreed_on=decision.recorded_at.date(), expires=decision.expires_on,
-        source=f"recorded by {decision.recorded_by} on {decision.recorded_at:%d/%m/%Y %H:%M} (UTC)",
+        source=f"recorded by {decision.recorded_by} on {decision.recorded_at:%d/%m/%Y at %H:%M} UTC",
     )
 
 
 def waivers(session: Session, urn: str, finding_ids: Iterable[str]) -> list[Waiver]:
-    """The school's waivers of these findings, expired or not: ``apply_waivers`` decides which run
-    on the date an inspection is as at, and shows the ones that have expired."""
-    query = (select(Decision)
-             .where(Decision.urn == urn, Decision.kind == "waiver", Decision.finding_id.in_(list(finding_ids)))
-             .order_by(Decision.recorded_at, Decision.id))
-    return [waiver(decision) for decision in session.scalars(query)]
+    """The waivers that hold on these findings of the school, expired or not: ``apply_waivers``
+    decides which run on the date an inspection is as at, and shows those that have expired."""
+    raised = set(finding_ids)
+    return [waiver(d) for d in holding(session, "waiver", urn) if d.finding_id in raised]
+
+
+def waivers_in_force(session: Session, today: dt.date, urn: str | None = None) -> list[Decision]:
+    """The waivers that hold and have not expired on ``today`` (a waiver runs on its expiry day)."""
+    return [d for d in holding(session, "waiver", urn) if d.expires_on is None or d.expires_on >= today]
 
 
 def latest_inspection(session: Session, urn: str) -> Inspection | None:
@@ -125,33 +146,25 @@ def latest_inspection(session: Session, urn: str) -> Inspection | None:
     ).first()
 
 
-@dataclass(frozen=True)
-class OpenAction:
-    decision: Decision  # the action agreed
-    finding: FindingRow  # as the school's latest inspection raises it
-
-    def overdue(self, today: dt.date) -> bool:
-        return self.decision.due_on is not None and self.decision.due_on < today
+def raised(session: Session, inspection: Inspection | None) -> dict[str, FindingRow]:
+    """The findings an inspection raises, by finding id."""
+    if inspection is None:
+        return {}
+    return {f.finding_id: f for f in session.scalars(select(FindingRow).where(FindingRow.inspection_id == inspection.id))}
 
 
-def open_actions(session: Session, urn: str) -> list[OpenAction]:
-    """The actions agreed on findings that the school's latest inspection still raises, with no
-    'resolved' recorded since; the soonest due first."""
-    latest = latest_inspection(session, urn)
-    if latest is None:
-        return []
-    raised = {f.finding_id: f for f in session.scalars(select(FindingRow).where(FindingRow.inspection_id == latest.id))}
-    query = select(Decision).where(Decision.urn == urn, Decision.kind.in_(("action", "resolved"))).order_by(Decision.id)
-    open_: dict[str, list[Decision]] = defaultdict(list)
-    for decision in session.scalars(query):
-        if decision.kind == "resolved":
-            open_.pop(decision.finding_id, None)  # closes every action agreed before it
-        elif decision.finding_id in raised:
-            open_[decision.finding_id].append(decision)
-    actions = [OpenAction(d, raised[d.finding_id]) for recorded in open_.values() for d in recorded]
-    return sorted(actions, key=lambda a: (a.decision.due_on or dt.date.max, a.decision.id))
+def open_actions(session: Session, urn: str) -> list[Decision]:
+    """The actions that hold on findings the school's latest inspection still raises (not
+    resolved since, nor replaced by a later action); the soonest due first."""
+    still = raised(session, latest_inspection(session, urn))
+    actions = [d for d in holding(session, "action", urn) if d.finding_id in still]
+    return sorted(actions, key=lambda d: (d.due_on or dt.date.max, d.id))
 
 
-def overdue_actions(session: Session, urn: str, today: dt.date) -> list[OpenAction]:
+def overdue_actions(session: Session, urn: str, today: dt.date) -> list[Decision]:
     """The open actions whose due date is before ``today``."""
-    return [action for action in open_actions(session, urn) if action.overdue(today)]
+    return [d for d in open_actions(session, urn) if overdue(d, today)]
+
+
+def overdue(action: Decision, today: dt.date) -> bool:
+    return action.due_on is not None and action.due_on < today

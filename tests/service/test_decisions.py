@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from auditor.report import _FORMULA_TRIGGERS
 from auditor_service import decisions
-from auditor_service.store.models import Decision, FindingRow
+from auditor_service.store.models import Decision, FindingRow, Upload, _now
 from auditor_service.web.pages import inspections as inspection_page
 from tests.service.conftest import csrf_token
 from tests.service.test_inspections import EARLIER, article, counts, inspect_sample, stored
@@ -101,7 +101,7 @@ def test_an_action_past_its_due_date_is_overdue_until_resolved(client, store, se
     due = TODAY + dt.timedelta(days=7)
     assert decide(client, inspection_id, finding_id, kind="action", note="Call the family", date=uk(due)).status_code == 303
     with store.session() as session:
-        assert [a.decision.note for a in decisions.open_actions(session, "990001")] == ["Call the family"]
+        assert [a.note for a in decisions.open_actions(session, "990001")] == ["Call the family"]
         assert decisions.overdue_actions(session, "990001", due) == []  # due today is not yet overdue
         assert len(decisions.overdue_actions(session, "990001", due + dt.timedelta(days=1))) == 1
     html = client.get(f"/inspections/{inspection_id}").text
@@ -131,8 +131,7 @@ def test_an_action_on_a_finding_the_latest_inspection_no_longer_raises_is_not_op
     for finding_id, note in ((gone, "Gone by March"), (kept, "Still there")):
         assert decide(client, first, finding_id, kind="action", note=note, date=uk(TODAY)).status_code == 303
     with store.session() as session:
-        assert [(a.decision.note, a.finding.inspection_id) for a in decisions.open_actions(session, "990001")] == [
-            ("Still there", second)]
+        assert [a.note for a in decisions.open_actions(session, "990001")] == ["Still there"]
 
 
 @pytest.mark.parametrize(
@@ -141,6 +140,8 @@ def test_an_action_on_a_finding_the_latest_inspection_no_longer_raises_is_not_op
         ({"kind": "waiver", "note": "", "date": "28/02/2099"}, "note", "Enter the reason for the waiver"),
         ({"kind": "waiver", "note": "Agreed", "date": "31/02/2099"}, "date", "The expiry date must be a real date"),
         ({"kind": "waiver", "note": "Agreed", "date": "next week"}, "date", "The expiry date must be a real date"),
+        ({"kind": "waiver", "note": "Agreed", "date": "73051"}, "date", "The expiry date must be a real date"),
+        ({"kind": "waiver", "note": "Agreed", "date": "2099-01-01"}, "date", "as dd/mm/yyyy"),
         ({"kind": "waiver", "note": "Agreed", "date": uk(TODAY - dt.timedelta(days=1))}, "date",
          "The expiry date must be today or in the future"),
         ({"kind": "action", "note": "Call", "date": ""}, "date", "Enter the due date"),
@@ -222,3 +223,32 @@ def test_decisions_from_earlier_inspections_are_listed_on_the_finding(client, st
     listed = article(client.get(f"/inspections/{second}").text, finding_id)
     assert "Visit the home" in listed and "B Officer" in listed and f'href="/inspections/{first}#{finding_id}"' in listed
     assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", listed)
+
+
+def test_the_latest_decision_holds_a_new_action_replaces_the_last_and_resolved_ends_a_waiver(client, store, settings):
+    first = inspect_sample(store, settings)
+    finding_id = first_red(store, first)
+    for note, due in (("Phone the parents", TODAY), ("Write to the parents", TODAY + dt.timedelta(days=14))):
+        assert decide(client, first, finding_id, kind="action", note=note, date=uk(due)).status_code == 303
+    with store.session() as session:
+        assert [(a.note, a.due_on) for a in decisions.open_actions(session, "990001")] == [
+            ("Write to the parents", TODAY + dt.timedelta(days=14))]
+        assert decisions.overdue_actions(session, "990001", TODAY + dt.timedelta(days=1)) == []
+
+    assert decide(client, first, finding_id, kind="waiver", note="Agreed", date=uk(TODAY)).status_code == 303
+    assert stored(store, inspect_sample(store, settings))[0].waived == 1
+    assert decide(client, first, finding_id, kind="resolved", note="Return sent").status_code == 303
+    row, findings = stored(store, inspect_sample(store, settings))
+    assert row.waived == 0 and row.red == findings.count("red") == stored(store, first)[0].red
+    with store.session() as session:
+        assert decisions.open_actions(session, "990001") == []
+        assert decisions.waivers_in_force(session, TODAY, "990001") == []
+
+
+def test_the_page_offers_to_inspect_its_files_again_while_they_are_kept(client, store, settings):
+    inspection_id = inspect_sample(store, settings)
+    row = stored(store, inspection_id)[0]
+    assert f'href="/uploads/{row.upload_id}"' in client.get(f"/inspections/{inspection_id}").text
+    with store.session() as session:
+        session.get(Upload, row.upload_id).purged_at = _now()
+    assert 'id="inspect-again"' not in client.get(f"/inspections/{inspection_id}").text

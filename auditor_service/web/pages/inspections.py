@@ -20,7 +20,7 @@ from starlette.routing import Route
 from auditor.findings import Inspection as Findings
 from auditor.report import SCREEN, report_context, report_filters, write_csv, write_json, write_pdf, write_xlsx
 from auditor_service import decisions
-from auditor_service.store.models import FindingRow, Inspection
+from auditor_service.store.models import FindingRow, Inspection, Upload
 from auditor_service.web.access import actor, permit
 from auditor_service.web.render import page, templates
 
@@ -70,9 +70,11 @@ def _page(request: Request, session: Session, inspection: Inspection, failed: di
     context = report_context(findings, SCREEN) | {
         "inspection": inspection,
         "latest": latest,
+        "upload": session.get(Upload, inspection.upload_id) if inspection.upload_id else None,
         "decided": decisions.decisions(session, inspection.urn, [f.id for f in findings.findings]),
         "overdue": overdue,
-        "overdue_ids": {action.decision.id for action in overdue},
+        "overdue_ids": {action.id for action in overdue},
+        "latest_findings": decisions.raised(session, latest) if overdue else {},
         "downloads": list(DOWNLOADS),
         "download_name": lambda name: _download_name(inspection, name),
         "actor": actor(request),
@@ -89,9 +91,7 @@ def _download_name(inspection: Inspection, name: str) -> str:
 
 
 def download(request: Request) -> Response:
-    name = request.path_params["name"]
-    if name not in DOWNLOADS:
-        raise HTTPException(404)
+    name = request.url.path.rsplit("/", 1)[-1]
     writer, media_type = DOWNLOADS[name]
     with request.app.state.store.session() as session:
         inspection = _inspection(session, request, "view-school")
@@ -131,6 +131,6 @@ def _decide(request: Request, form: dict[str, str]) -> Response:
 
 routes = [
     Route("/inspections/{id:int}", show, name="inspection"),
-    Route("/inspections/{id:int}/{name}", download, name="inspection-download"),
+    *(Route(f"/inspections/{{id:int}}/{name}", download, name=f"inspection-{name}") for name in DOWNLOADS),
     Route("/inspections/{id:int}/findings/{finding_id}/decisions", decide, methods=["POST"], name="decide"),
 ]
