@@ -67,7 +67,16 @@ def purge_command(
     settings = Settings.from_environment(data=data, database=database, retention_days=retention_days)
     store = open_store(settings.database_url)
     try:
-        purged = purge(store, settings)
+        done = purge(store, settings)
     finally:
         store.dispose()
-    console.print(Text(f"purged {len(purged)} upload(s) past {settings.retention_days} days; findings are kept"))
+    for upload in done:
+        received = f"received {upload.received:%d/%m/%Y}" if upload.received else "a folder no upload names"
+        what = f"upload {upload.upload_id} ({received}{''.join(', ' + s for s in upload.schools)})"
+        # One line per upload, never wrapped, so that the output can be searched and logged.
+        console.print(Text(f"{what}: {upload.error}" if upload.error else f"deleted the files of {what}"), soft_wrap=True)
+    deleted = sum(1 for upload in done if upload.error is None)
+    console.print(Text(f"purged {deleted} upload(s) older than {settings.retention_days} days from {settings.uploads};"
+                       " their findings are kept"), soft_wrap=True)
+    if deleted < len(done):
+        raise typer.Exit(1)

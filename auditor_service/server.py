@@ -3,11 +3,15 @@ again, the worker processes, an hourly purge of old uploads, and uvicorn on loop
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 
 import uvicorn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
+from auditor.errors import PackError
 from auditor_service.jobs import Workers, recover
 from auditor_service.retention import purge
 from auditor_service.settings import Settings
@@ -18,7 +22,8 @@ PURGE_EVERY_SECONDS = 3600
 
 
 def run(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
-    store = open_store(settings.database_url)
+    _check_port(settings)
+    store = _open(settings)
     recover(store)
     purge(store, settings)
     workers = Workers(settings)
@@ -35,6 +40,24 @@ def run(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
         stop_purging.set()
         workers.stop()
         store.dispose()
+
+
+def _check_port(settings: Settings) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as err:
+            raise PackError(f"--port {settings.port}", f"cannot be used on {settings.host}: {err.strerror}") from None
+
+
+def _open(settings: Settings):
+    """The store, or a clear refusal naming the database (never its password)."""
+    try:
+        return open_store(settings.database_url)
+    except SQLAlchemyError as err:
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        raise PackError(f"--database {shown}", f"cannot be opened: {reason}") from None
 
 
 def _purge_hourly(store, settings: Settings, stop: threading.Event) -> None:

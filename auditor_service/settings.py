@@ -9,7 +9,9 @@ import os
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from auditor.errors import PackError
 
 LOOPBACK = "127.0.0.1"
 
@@ -30,7 +32,14 @@ class Settings(BaseModel):
 
     @property
     def database_url(self) -> str:
-        return self.database or f"sqlite:///{self.data / 'register-auditor.sqlite3'}"
+        """The database's SQLAlchemy URL. A plain ``postgresql://`` URL (as psql takes it) is
+        given the driver installed with the service, psycopg 3."""
+        if not self.database:
+            return f"sqlite:///{self.data / 'register-auditor.sqlite3'}"
+        for plain in ("postgresql://", "postgres://"):
+            if self.database.startswith(plain):
+                return "postgresql+psycopg://" + self.database[len(plain):]
+        return self.database
 
     @property
     def uploads(self) -> Path:
@@ -49,4 +58,10 @@ class Settings(BaseModel):
             if os.environ.get(variable):
                 values[name] = os.environ[variable]
         values.update({key: value for key, value in given.items() if value is not None})
-        return cls(**values)
+        try:
+            return cls(**values)
+        except ValidationError as err:
+            problem = err.errors()[0]
+            name = str(problem["loc"][0]) if problem["loc"] else "settings"
+            where = f"--{name.replace('_', '-')}" if name in given and given[name] is not None else f"REGISTER_AUDIT_{name.upper()}"
+            raise PackError(where, problem["msg"]) from None

@@ -97,7 +97,7 @@ def test_an_expired_waiver_is_shown_and_the_finding_counts_again(pack, tmp_path)
     result = inspect(pack)
     ada = by_pupil(result)["Example, Ada"]
     assert ada.waiver is None and ada.waiver_expired.expires == dt.date(2025, 1, 23)
-    assert result.count("red") == 2 and not result.waived
+    assert result.count("red") == 2 and not result.waived and len(cme_referrals(result)) == 2
     html = render_html(result)
     article = html[html.index(f'id="{ada.id}"'):].split("</article>")[0]
     assert "waiver expired" in article and "The waiver expired on 23/01/2025" in article
@@ -246,3 +246,26 @@ def test_the_authority_summary_counts_only_findings_not_waived(tmp_path):
     assert totals_by_rule(summary)["REG001"]["red"] == 3
     html = write_summary(summary, tmp_path / "out")[2].read_text()
     assert 'data-waived="999001">1<' in html and 'data-waived="999002">0<' in html
+
+
+def test_validate_reads_waivers_like_the_other_files(pack):
+    waive(pack, ada_until("28/02/2025"), ada_until("31/02/2025"))
+    result = runner.invoke(app, ["validate", str(pack), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert {"file": "waivers.csv", "rows": 2, "accepted": 1, "rejected": 1}.items() <= next(
+        i for i in report["inputs"] if i["file"] == "waivers.csv"
+    ).items()
+    assert [(r["file"], r["line"], r["column"]) for r in report["rejected_rows"]] == [("waivers.csv", 3, "expires")]
+
+
+def test_an_expired_waiver_in_the_waived_column(pack, tmp_path):
+    waive(pack, ada_until("23/01/2025"))
+    write_outputs(inspect(pack), tmp_path / "out", ["csv"])
+    with (tmp_path / "out" / "findings.csv").open(encoding="utf-8-sig") as handle:
+        rows = {row["pupil"]: row["waived"] for row in csv.DictReader(handle)}
+    assert rows["Example, Ada"] == (
+        "expired 23/01/2025 (counts again): LA agreed a managed move "
+        "(agreed by J Smith on 02/12/2024; waivers.csv line 2)"
+    )
+    assert rows["Sample, Ben"] == ""

@@ -11,6 +11,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -64,6 +65,8 @@ def recover(store: Store) -> int:
 
 
 def _alive(pid: int | None) -> bool:
+    """Is the worker ``pid`` still running? A killed worker whose parent died with it can linger
+    as a zombie until init reaps it: that is not alive."""
     if pid is None or pid == os.getpid():
         return False
     try:
@@ -72,7 +75,11 @@ def _alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc here: the signal said it exists
+    return state not in ("Z", "X")
 
 
 def work(settings: Settings, stop: Callable[[], bool] = lambda: False) -> None:

@@ -75,3 +75,26 @@ def run_jobs(store: Store, settings: Settings) -> int:
         run(store, settings, job)
         count += 1
     return count
+
+
+@pytest.fixture
+def live_server(tmp_path, database_url):
+    """``register-audit serve`` over a database of each kind; stopped after the test."""
+    from tests.service.live import LiveServer
+
+    server = LiveServer(tmp_path / "data", database_url)
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from tests.service.live import chrome, need_browser
+
+    need_browser()
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver = chrome(downloads)
+    driver.downloads = downloads
+    yield driver
+    driver.quit()
