@@ -1,5 +1,5 @@
-"""An ``inspect`` job: inspect an upload, compare it with the school's previous inspection, and
-store the findings object whole with the rows the pages query."""
+"""An ``inspect`` job: inspect an upload, apply the school's waivers, compare it with the
+school's previous inspection, and store the findings object whole with the rows the pages query."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from auditor import inspect
 from auditor.findings import Inspection as Findings
 from auditor.findings import ResolvedFinding
 from auditor.history import compare
+from auditor.waivers import apply_waivers
+from auditor_service import decisions
 from auditor_service.settings import Settings
 from auditor_service.store import Store
 from auditor_service.store.models import FindingRow, Inspection, Job, School, _now
@@ -21,9 +23,12 @@ from auditor_service.store.models import FindingRow, Inspection, Job, School, _n
 def inspect_upload(store: Store, settings: Settings, job: Job, progress) -> None:
     options = json.loads(job.options)
     as_of = dt.date.fromisoformat(options["as_of"]) if options.get("as_of") else None
-    progress("inspecting")
+
+    def on_phase(phase: str, done: int | None = None, total: int | None = None) -> None:
+        progress(phase, done or 0, total or 0)
+
     result = inspect(settings.uploads / job.upload_id, as_of=as_of, policy=options.get("policy"),
-                     processes=os.cpu_count() or 1)
+                     processes=os.cpu_count() or 1, on_phase=on_phase)
     progress("storing the findings")
     with store.session() as session:
         school = session.get(School, result.school.urn)
@@ -32,6 +37,9 @@ def inspect_upload(store: Store, settings: Settings, job: Job, progress) -> None
             session.add(school)
         else:
             school.name, school.la = result.school.name, result.school.la
+        # A waiver recorded on a finding runs while it has not expired on the date inspected as at.
+        waivers = decisions.waivers(session, school.urn, [f.id for f in result.findings])
+        result = apply_waivers(result, waivers, result.inspection.date)
         previous = session.scalars(
             select(Inspection)
             .where(Inspection.urn == school.urn, Inspection.as_of <= result.inspection.date)
@@ -45,13 +53,15 @@ def inspect_upload(store: Store, settings: Settings, job: Job, progress) -> None
         row = Inspection(
             urn=school.urn, upload_id=job.upload_id, previous_id=previous.id if previous else None,
             as_of=result.inspection.date, policy=result.inspection.policy,
-            red=result.count("red"), amber=result.count("amber"), green=result.count("green"),
+            red=result.count("red"), amber=result.count("amber"), green=result.count("green"),  # not waived
+            waived=len(result.waived),
             rows_read=sum(i.rows for i in result.inputs), rows_rejected=sum(i.rejected for i in result.inputs),
             findings_json=result.model_dump_json(),
         )
         row.findings = [
             FindingRow(finding_id=f.id, rule=f.rule, severity=f.severity, upn=f.upn, pupil=f.pupil,
-                       summary=f.summary, change=f.change, refer_to_cme=f.refer_to_cme)
+                       summary=f.summary, change=f.change, refer_to_cme=f.refer_to_cme,
+                       waived=f.waiver is not None)
             for f in result.findings
         ]
         session.add(row)

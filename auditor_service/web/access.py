@@ -7,6 +7,7 @@ here, so no view decides for itself."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,7 +20,8 @@ class Actor:
 
 
 def actor(request: Request) -> Actor:
-    return Actor(name=request.cookies.get("recorded_by", ""), role="local")
+    # The name the officer last recorded a decision under (quoted: a cookie holds no spaces or accents).
+    return Actor(name=unquote(request.cookies.get("recorded_by", ""))[:200], role="local")
 
 
 def permit(request: Request, action: str, urn: str | None = None) -> Actor:
