@@ -16,7 +16,8 @@ from auditor.findings import Finding
 from auditor.findings import Inspection as Findings
 from auditor.report import cme_referrals
 from auditor.rules import load_rules
-from auditor_service.store.models import Decision, FindingRow, Inspection
+from auditor_service.decisions import waivers_in_force
+from auditor_service.store.models import Inspection
 
 
 def latest_inspections(session: Session) -> list[Inspection]:
@@ -32,49 +33,6 @@ def latest_inspections(session: Session) -> list[Inspection]:
         .options(joinedload(Inspection.school))
     ).all()
     return sorted(rows, key=lambda row: (row.school.name.casefold(), row.urn))
-
-
-def latest_inspection(session: Session, urn: str) -> Inspection | None:
-    return session.scalars(
-        select(Inspection).where(Inspection.urn == urn).order_by(Inspection.as_of.desc(), Inspection.id.desc()).limit(1)
-    ).first()
-
-
-# Decisions. These belong with the decisions module (auditor_service/decisions.py) once it is on
-# main: open_actions and overdue_actions keep its names and arguments.
-
-def _holding(session: Session, kind: str, urn: str | None = None) -> list[Decision]:
-    """The latest decision of ``kind`` on each finding, unless the finding was resolved after it."""
-    query = select(Decision).order_by(Decision.recorded_at, Decision.id)
-    if urn is not None:
-        query = query.where(Decision.urn == urn)
-    latest: dict[tuple[str, str], Decision] = {}
-    for decision in session.scalars(query):
-        key = (decision.urn, decision.finding_id)
-        if decision.kind == kind:
-            latest[key] = decision
-        elif decision.kind == "resolved":
-            latest.pop(key, None)
-    return sorted(latest.values(), key=lambda d: (d.urn, d.recorded_at, d.id))
-
-
-def open_actions(session: Session, urn: str) -> list[Decision]:
-    """Actions agreed on findings the school's latest inspection still raises, not resolved since."""
-    latest = latest_inspection(session, urn)
-    if latest is None:
-        return []
-    raised = set(session.scalars(select(FindingRow.finding_id).where(FindingRow.inspection_id == latest.id)))
-    return [d for d in _holding(session, "action", urn) if d.finding_id in raised]
-
-
-def overdue_actions(session: Session, urn: str, today: dt.date) -> list[Decision]:
-    """Open actions whose due date is before ``today``."""
-    return [d for d in open_actions(session, urn) if d.due_on is not None and d.due_on < today]
-
-
-def waivers_in_force(session: Session, today: dt.date, urn: str | None = None) -> list[Decision]:
-    """Waivers not yet expired on ``today`` (a waiver holds on its expiry day), not resolved since."""
-    return [d for d in _holding(session, "waiver", urn) if d.expires_on is None or d.expires_on >= today]
 
 
 # The authority summary.

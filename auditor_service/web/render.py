@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from auditor.report import report_filters
 from auditor.resources import reports_dir
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -25,6 +26,8 @@ def templates() -> Environment:
     )
     env.filters["uk"] = uk_date
     env.filters["uk_time"] = lambda value: value.strftime("%d/%m/%Y %H:%M") if value else ""
+    for name, function in report_filters().items():  # what the library's report template uses
+        env.filters.setdefault(name, function)
     return env
 
 

@@ -9,8 +9,8 @@ import re
 import defusedxml.ElementTree as SafeET
 from sqlalchemy import select
 
+from auditor_service.decisions import open_actions, overdue_actions, waivers_in_force
 from auditor_service.store.models import Decision, FindingRow, Inspection
-from auditor_service.summary import open_actions, overdue_actions, waivers_in_force
 from tests.service.test_schools_support import inspect_pack, table
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -18,15 +18,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from auditor.findings import Inspection as Findings
-from auditor.report import SCREEN, report_context, report_filters, write_csv, write_json, write_pdf, write_xlsx
+from auditor.report import SCREEN, report_context, write_csv, write_json, write_pdf, write_xlsx
 from auditor_service import decisions
 from auditor_service.store.models import FindingRow, Inspection, Upload
 from auditor_service.web.access import actor, permit
-from auditor_service.web.render import page, templates
-
-# The report's templates need the library's filters; the service's own (uk) stay as they are.
-for _name, _filter in report_filters().items():
-    templates().filters.setdefault(_name, _filter)
+from auditor_service.web.render import page
 
 DOWNLOADS = {
     "report.pdf": (write_pdf, "application/pdf"),

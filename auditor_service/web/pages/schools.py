@@ -13,9 +13,10 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from auditor_service.charts import SEVERITIES, severity_chart
+from auditor_service.decisions import open_actions, waivers_in_force
 from auditor_service.retention import kept_until
 from auditor_service.store.models import FindingRow, Inspection, School, Upload
-from auditor_service.summary import latest_inspections, open_actions, waivers_in_force
+from auditor_service.summary import latest_inspections
 from auditor_service.web.access import permit
 from auditor_service.web.render import page
 
