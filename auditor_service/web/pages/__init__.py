@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-AREAS = ["home"]
+AREAS = ["home", "uploads", "jobs"]
 
 
 def routes() -> list:
