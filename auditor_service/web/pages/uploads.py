@@ -9,6 +9,7 @@ import re
 import secrets
 import shutil
 
+from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -82,7 +83,8 @@ def _upload_and_job(request: Request) -> tuple[Upload, Job | None]:
         upload = session.get(Upload, upload_id)
         if upload is None:
             raise HTTPException(404)
-        job = session.query(Job).filter(Job.upload_id == upload_id, Job.kind == "validate").order_by(Job.id.desc()).first()
+        job = session.scalars(select(Job).where(Job.upload_id == upload_id, Job.kind == "validate")
+                              .order_by(Job.id.desc()).limit(1)).first()
         session.expunge_all()
     if upload.purged_at is not None:
         raise HTTPException(404, "The files of this upload are no longer kept (past the retention). Upload them again.")
