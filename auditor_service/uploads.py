@@ -228,13 +228,16 @@ def write_roles(
 
 def write_inspection(root: Path, *, urn: str, name: str, la: str, as_of: dt.date, period_start: dt.date,
                      policy: str) -> None:
+    """``[school]`` and ``[inspection]`` as set on the page; the school's other keys kept (a CTF's
+    laestab), and the comments ``init`` wrote for the user to check dropped with what they were on."""
     doc = read_toml(root)
-    school = doc.get("school")
-    if not isinstance(school, dict):
-        school = doc["school"] = tomlkit.table()
-    school["urn"], school["name"], school["la"] = urn, name, la
-    inspection = doc.get("inspection")
-    if not isinstance(inspection, dict):
-        inspection = doc["inspection"] = tomlkit.table()
-    inspection["date"], inspection["period_start"], inspection["policy"] = as_of, period_start, policy
+    for name_, values in (("school", {"urn": urn, "name": name, "la": la}),
+                          ("inspection", {"date": as_of, "period_start": period_start, "policy": policy})):
+        earlier = doc.get(name_)
+        kept = {k: v for k, v in earlier.unwrap().items() if k not in values} if isinstance(earlier, dict) else {}
+        table = tomlkit.table()
+        for key, value in {**values, **kept}.items():
+            table[key] = value
+        table.add(tomlkit.nl())
+        doc[name_] = table
     write_toml(root, doc)

@@ -27,6 +27,7 @@ from auditor_service.store.models import Job
 from auditor_service.uploads import CTF, PACK_FILES, PACK_TOML
 
 MAX_REJECTED_SHOWN = 1000  # rows listed on the page; the counts are always whole
+HEAD_BYTES = 256 * 1024
 
 
 def validate_upload(store: Store, settings: Settings, job: Job, progress) -> dict:
@@ -85,11 +86,10 @@ def files_taken(root: Path, config: PackConfig | None) -> list[dict]:
         if path.suffix.lower() == ".xml":
             continue
         try:
-            cells = read_cells(path.read_bytes(), named, split_sheet(named)[1])
+            file["headers"] = headers_of(path, named)
         except PackError as err:
             file["problem"] = err.problem
             continue
-        file["headers"] = [str(c) for c in cells.frame.columns if c != "line"]
         spec = next((s for s in FILES if s.key == key), None)
         if spec is None:
             continue
@@ -102,6 +102,22 @@ def files_taken(root: Path, config: PackConfig | None) -> list[dict]:
         except PackError as err:
             file["problem"] = err.problem
     return described
+
+
+def headers_of(path: Path, named: str) -> list[str]:
+    """A file's headers; of a delimited file, read from its first lines only (load_pack reads it whole)."""
+    data = path.read_bytes()
+    if path.suffix.lower() in (".csv", ".tsv", ".txt") and len(data) > HEAD_BYTES:
+        head = data[: data.rfind(b"\n", 0, HEAD_BYTES) + 1]
+        try:
+            return _headers(read_cells(head, named)) if head else _headers(read_cells(data, named))
+        except PackError:
+            pass  # cut inside a quoted cell, or a fault the whole file will name
+    return _headers(read_cells(data, named, split_sheet(named)[1]))
+
+
+def _headers(cells) -> list[str]:
+    return [str(c) for c in cells.frame.columns if c != "line"]
 
 
 def _roles(root: Path, config: PackConfig) -> dict[str, tuple[str, str]]:

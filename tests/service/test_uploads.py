@@ -402,6 +402,7 @@ def test_inspect_queues_the_job_with_its_options_and_the_job_makes_an_inspection
             "inspect", upload_id, {"as_of": "2025-03-14", "policy": "statutory"})
     toml = pack_toml(settings, upload_id)
     assert 'urn = "990001"' in toml and "date = 2025-03-14" in toml and "period_start = 2024-09-02" in toml
+    assert "# CHECK" not in toml  # what init asked the user to check is set, and says so no more
     progress = client.get(f"/jobs/{job_id}")
     assert progress.status_code == 200 and f'data-job-status="/jobs/{job_id}/status"' in progress.text
     assert run_jobs(store, settings) == 1
@@ -416,3 +417,34 @@ def test_inspect_queues_the_job_with_its_options_and_the_job_makes_an_inspection
 def test_an_unknown_upload_is_not_found(client):
     assert client.get("/uploads/" + "0" * 32).status_code == 404
     assert client.get("/uploads/..%2F..%2Fetc").status_code == 404
+
+
+def test_a_workbook_a_wide_grid_and_a_parquet_file_are_each_read(client, store, settings, tmp_path):
+    import pandas as pd
+
+    register = pd.read_csv(SAMPLE / "admission_register.csv", dtype=str, keep_default_na=False)
+    register.to_excel(tmp_path / "register.xlsx", index=False)
+    marks = pd.read_csv(SAMPLE / "attendance.csv", dtype=str, keep_default_na=False)
+    marks["column"] = marks["date"] + " " + marks["session"]
+    grid = marks.pivot(index="upn", columns="column", values="code").fillna("").reset_index()
+    grid.to_csv(tmp_path / "grid.csv", index=False)
+    marks[["upn", "date", "session", "code"]].to_parquet(tmp_path / "marks.parquet")
+    files = [(p.name, p.read_bytes()) for p in (tmp_path / "register.xlsx", tmp_path / "grid.csv", tmp_path / "marks.parquet")]
+    upload_id, page = upload(client, store, settings, files)
+    assert role_of(page, "register.xlsx") == "admission register"
+    assert role_of(page, "grid.csv") == "attendance" and "wide layout" in page
+    assert role_of(page, "marks.parquet") == "not used"
+    shown = {row[0].split(" (sheet")[0]: row for row in rows_of(page, "validation")}
+    assert shown["register.xlsx"][3] == str(len(register))
+    assert shown["grid.csv"][1:3] == ["wide", "marks"] and shown["grid.csv"][4] == str(len(marks))
+
+    # The Parquet list of marks chosen as the attendance instead of the grid.
+    form = choices_of(page)
+    form[f"role-{file_index(page, 'grid.csv')}"] = ""
+    form[f"role-{file_index(page, 'marks.parquet')}"] = "attendance"
+    client.post(f"/uploads/{upload_id}/files", data=form)
+    assert 'attendance = "marks.parquet"' in pack_toml(settings, upload_id)
+    run_jobs(store, settings)
+    page = client.get(f"/uploads/{upload_id}").text
+    shown = {row[0]: row for row in rows_of(page, "validation")}
+    assert "grid.csv" not in shown and shown["marks.parquet"][1:5] == ["long", "rows", str(len(marks)), str(len(marks))]
