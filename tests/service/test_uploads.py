@@ -104,7 +104,7 @@ def test_the_sample_files_one_by_one_are_each_taken_for_their_role_and_validated
     for name in ("admission_register", "attendance", "la_returns", "allocations", "part_time_timetables", "calendar"):
         assert role_of(page, f"{name}.csv") == name.replace("_", " ")
     assert "long layout" in page
-    assert "upn ← <span class=\"mono\">upn</span>" in page  # the mapping, header by contract column
+    assert "as named: upn, date, session, code" in page  # the mapping, header by contract column
     assert "What was guessed" in page and "[school]" in pack_toml(settings, upload_id)
     expected = {s.file: s for s in load_pack(SAMPLE).inputs}
     shown = {row[0]: row for row in rows_of(page, "validation")}

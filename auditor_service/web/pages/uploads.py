@@ -103,7 +103,7 @@ def _show(request: Request, upload: Upload, job: Job | None, *, choice_errors=()
         "upload": upload,
         "job": job,
         "result": result,
-        "by_column": [{c: h for h, c in f["mapping"].items()} for f in result["files"]] if result else [],
+        "views": [_view(f) for f in result["files"]] if result else [],
         "refused": [f for f in files if f.get("refused")],
         "roles": ROLES,
         "specs": SPECS,
@@ -115,6 +115,16 @@ def _show(request: Request, upload: Upload, job: Job | None, *, choice_errors=()
         "policies": _policies(result) if result else [],
     }
     return page(request, "upload.html", context, status=status)
+
+
+def _view(file: dict) -> dict:
+    """A file's mapping as the page shows it: the headers spelt otherwise, the columns as named."""
+    mapping = file["mapping"]
+    return {
+        "by_column": {contract: header for header, contract in mapping.items()},
+        "renamed": [(contract, header) for header, contract in mapping.items() if header != contract],
+        "as_named": [contract for header, contract in mapping.items() if header == contract],
+    }
 
 
 def _inspect_defaults(result: dict) -> dict:
