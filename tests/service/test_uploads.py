@@ -448,3 +448,22 @@ def test_a_workbook_a_wide_grid_and_a_parquet_file_are_each_read(client, store, 
     page = client.get(f"/uploads/{upload_id}").text
     shown = {row[0]: row for row in rows_of(page, "validation")}
     assert "grid.csv" not in shown and shown["marks.parquet"][1:5] == ["long", "rows", str(len(marks)), str(len(marks))]
+
+
+def test_the_layout_chosen_is_written_and_read_so(client, store, settings):
+    marks = [line.split(",") for line in (SAMPLE / "attendance.csv").read_text(encoding="utf-8").splitlines()[1:200]]
+    columns = sorted({f"{date} {session}" for _, date, session, _ in marks})
+    grid = "upn," + ",".join(columns) + "\n" + "".join(
+        f"{upn}," + ",".join(code if f"{date} {session}" == column else "" for column in columns) + "\n"
+        for upn, date, session, code in marks)
+    files = [("admission_register.csv", (SAMPLE / "admission_register.csv").read_bytes()), ("marks.csv", grid.encode())]
+    upload_id, page = upload(client, store, settings, files)
+    assert "wide layout" in page
+    form = choices_of(page)
+    assert form["layout"] == "wide"
+    form["layout"] = "long"
+    client.post(f"/uploads/{upload_id}/files", data=form)
+    assert 'attendance_layout = "long"' in pack_toml(settings, upload_id)
+    run_jobs(store, settings)
+    page = client.get(f"/uploads/{upload_id}").text
+    assert "long layout" in page and "marks.csv</span>: missing required column(s) date, session, code" in page
