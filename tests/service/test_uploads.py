@@ -429,7 +429,8 @@ def test_a_workbook_a_wide_grid_and_a_parquet_file_are_each_read(client, store, 
     grid = marks.pivot(index="upn", columns="column", values="code").fillna("").reset_index()
     grid.to_csv(tmp_path / "grid.csv", index=False)
     marks[["upn", "date", "session", "code"]].to_parquet(tmp_path / "marks.parquet")
-    files = [(p.name, p.read_bytes()) for p in (tmp_path / "register.xlsx", tmp_path / "grid.csv", tmp_path / "marks.parquet")]
+    workbook = zipped({"register.xlsx": (tmp_path / "register.xlsx").read_bytes()})  # a zip itself, in a zip
+    files = [("exports.zip", workbook), *[(p.name, p.read_bytes()) for p in (tmp_path / "grid.csv", tmp_path / "marks.parquet")]]
     upload_id, page = upload(client, store, settings, files)
     assert role_of(page, "register.xlsx") == "admission register"
     assert role_of(page, "grid.csv") == "attendance" and "wide layout" in page
