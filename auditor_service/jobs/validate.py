@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from auditor.errors import PackError
-from auditor.load import FILES, Pack, get_preset, presets, read_cells, read_config, resolve_columns, split_sheet
+from auditor.load import FILES, Pack, get_preset, load_pack, read_cells, read_config, resolve_columns, split_sheet
 from auditor.load.ctf.source import find_ctfs
 from auditor.load.grids import detect_layout
 from auditor.load.pack import CTF_KEY
@@ -47,7 +47,6 @@ def validate_upload(store: Store, settings: Settings, job: Job, progress) -> dic
         config = None
         result["error"] = {"file": err.file, "problem": err.problem}
     result["files"] = files_taken(root, config)
-    result["presets"] = sorted(presets())
     if config is not None:
         result["school"] = config.school.model_dump(mode="json")
         result["inspection"] = config.inspection.model_dump(mode="json")
@@ -67,8 +66,6 @@ def validate_upload(store: Store, settings: Settings, job: Job, progress) -> dic
 
 
 def _load(root: Path, config: PackConfig) -> Pack:
-    from auditor.load import load_pack
-
     pack = load_pack(root)
     load_policy(config.inspection.policy, base=root)  # as `validate` does: a policy that cannot be read is said now
     return pack
