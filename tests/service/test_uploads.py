@@ -468,3 +468,11 @@ def test_the_layout_chosen_is_written_and_read_so(client, store, settings):
     run_jobs(store, settings)
     page = client.get(f"/uploads/{upload_id}").text
     assert "long layout" in page and "marks.csv</span>: missing required column(s) date, session, code" in page
+
+
+def test_waivers_csv_is_kept_in_the_pack_with_no_role_to_choose(client, store, settings):
+    waivers = b"finding_id,reason,agreed_by,expires\nabc,LA-agreed extension,J Smith,28/02/2026\n"
+    upload_id, page = upload(client, store, settings, [*sample_files(), ("waivers.csv", waivers)])
+    assert (settings.uploads / upload_id / "waivers.csv").read_bytes() == waivers
+    assert '<dt class="mono">waivers.csv</dt>' not in page and "<legend class=\"mono\">waivers.csv" not in page
+    assert 'id="valid"' in page
