@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-AREAS = ["home", "schools", "authority", "inspections"]
+AREAS = ["home", "uploads", "jobs", "inspections", "schools", "authority"]
 
 
 def routes() -> list:

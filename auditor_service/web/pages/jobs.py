@@ -1,0 +1,55 @@
+"""Any job's progress: a page that follows it (refreshed by ``static/progress.js``, or by the
+page itself with scripts off) and the JSON it polls. A finished job leads on to what it made."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Route
+
+from auditor_service.store.models import Job
+from auditor_service.web.access import permit
+from auditor_service.web.render import page
+
+FINISHED = ("done", "failed")
+
+
+def _job(request: Request) -> Job:
+    with request.app.state.store.session() as session:
+        job = session.get(Job, request.path_params["job_id"])
+        if job is None:
+            raise HTTPException(404)
+        session.expunge(job)
+    return job
+
+
+def next_page(job: Job) -> str:
+    """Where a finished job's page leads: the inspection it made, or the upload it read; a failed
+    inspection stays on its own page, which says why."""
+    if job.kind == "inspect":
+        return f"/inspections/{job.inspection_id}" if job.status == "done" and job.inspection_id else f"/jobs/{job.id}"
+    return f"/uploads/{job.upload_id}"
+
+
+def show_job(request: Request):
+    permit(request, "view-job")
+    job = _job(request)
+    if job.status == "done":
+        return RedirectResponse(next_page(job), status_code=303)
+    return page(request, "job.html", {"job": job, "refresh": job.status not in FINISHED})
+
+
+def job_status(request: Request):
+    permit(request, "view-job")
+    job = _job(request)
+    return JSONResponse({
+        "id": job.id, "kind": job.kind, "status": job.status, "phase": job.phase, "done": job.done,
+        "total": job.total, "error": job.error, "next": next_page(job) if job.status in FINISHED else None,
+    })
+
+
+routes = [
+    Route("/jobs/{job_id:int}", show_job, name="job"),
+    Route("/jobs/{job_id:int}/status", job_status, name="job_status"),
+]

@@ -1,0 +1,57 @@
+"""A job's progress page and the JSON its script polls: under way, failed, and done."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import update
+
+from auditor_service.jobs import Progress, enqueue
+from auditor_service.store.models import Job, Upload
+
+
+def _job(store, kind: str = "inspect") -> int:
+    with store.session() as session:
+        session.add(Upload(id="a" * 32, files="[]"))
+    return enqueue(store, kind, "a" * 32, as_of="2025-03-14", policy="statutory")
+
+
+def test_a_job_under_way_shows_its_phase_and_progress_and_refreshes_without_inline_script(client, store):
+    job_id = _job(store)
+    Progress(store, job_id)("building facts", 3, 8)
+    page = client.get(f"/jobs/{job_id}").text
+    assert f'data-job-status="/jobs/{job_id}/status"' in page
+    assert '<progress max="8" value="3">3 of 8</progress>' in page and "building facts" in page
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
+    assert '<script src="/static/progress.js" defer></script>' in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # the CSP allows no inline script
+    assert client.get("/static/progress.js").status_code == 200
+    status = client.get(f"/jobs/{job_id}/status").json()
+    assert (status["status"], status["phase"], status["done"], status["total"], status["next"]) == (
+        "queued", "building facts", 3, 8, None)
+
+
+def test_a_failed_job_says_why_and_stops_refreshing(client, store):
+    job_id = _job(store)
+    with store.session() as session:
+        session.execute(update(Job).where(Job.id == job_id).values(
+            status="failed", error="admission_register.csv: missing required column(s) <surname>"))
+    page = client.get(f"/jobs/{job_id}").text
+    assert 'id="job-error"' in page and "missing required column(s) &lt;surname&gt;" in page
+    assert "refresh" not in page and "progress.js" not in page
+    assert f'href="/uploads/{"a" * 32}"' in page
+    assert client.get(f"/jobs/{job_id}/status").json()["next"] == f"/jobs/{job_id}"
+
+
+def test_a_finished_validate_job_leads_to_its_upload(client, store):
+    job_id = _job(store, "validate")
+    with store.session() as session:
+        session.execute(update(Job).where(Job.id == job_id).values(status="done"))
+    response = client.get(f"/jobs/{job_id}", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/uploads/{'a' * 32}"
+
+
+def test_an_unknown_job_is_not_found(client):
+    assert client.get("/jobs/999").status_code == 404
+    assert client.get("/jobs/999/status").status_code == 404
+    assert client.get("/jobs/abc").status_code == 404
