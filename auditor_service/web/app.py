@@ -18,6 +18,7 @@ from auditor.resources import reports_dir
 from auditor_service.settings import Settings
 from auditor_service.store import Store
 from auditor_service.web import pages
+from auditor_service.web.csrf import Tokens
 from auditor_service.web.render import page, templates
 from auditor_service.web.security import protect
 
@@ -44,13 +45,8 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     )
     app.state.settings, app.state.store = settings, store
     app.state.templates = templates()
-    return protect(
-        app,
-        limit=settings.max_upload_bytes,
-        refuse=_refuse_body(settings),
-        csrf_failed=_csrf_failed,
-        secret=_secret(settings),
-    )
+    app.state.csrf = Tokens(_secret(settings))
+    return protect(app, limit=settings.max_upload_bytes, refuse=_refuse_body(settings))
 
 
 async def _report_css(request: Request) -> FileResponse:
@@ -99,11 +95,6 @@ async def _drain(receive, limit: int) -> None:
         read += len(message.get("body", b""))
         if message["type"] != "http.request" or not message.get("more_body"):
             return
-
-
-async def _csrf_failed(scope, send, message_id) -> None:
-    html = templates().get_template("error.html").render(status=403, message=REASONS[403], request=None, csrf="")
-    await _send_html(send, 403, html)
 
 
 async def _send_html(send, status: int, html: str) -> None:

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 
 from auditor.report import report_filters
 from auditor.resources import reports_dir
+from auditor_service.web.csrf import set_cookie, token_for
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -39,13 +40,11 @@ def uk_date(value: dt.date | str | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def csrf_token(request: Request | None) -> str:
-    return request.scope["csrftoken"]() if request is not None and "csrftoken" in request.scope else ""
-
-
 def page(request: Request, name: str, context: dict | None = None, status: int = 200) -> HTMLResponse:
     settings = request.app.state.settings if request is not None and hasattr(request, "app") else None
-    html = templates().get_template(name).render(
-        request=request, csrf=csrf_token(request), settings=settings, **(context or {})
-    )
-    return HTMLResponse(html, status_code=status)
+    csrf = token_for(request) if settings is not None else ""
+    html = templates().get_template(name).render(request=request, csrf=csrf, settings=settings, **(context or {}))
+    response = HTMLResponse(html, status_code=status)
+    if settings is not None:
+        set_cookie(request, response)
+    return response

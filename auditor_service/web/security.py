@@ -1,10 +1,10 @@
 """What keeps a service on an officer's laptop safe from the other pages open in their browser:
-only loopback Host names (against DNS rebinding), a CSRF token on every POST, a strict
-Content-Security-Policy, no caching of pupil pages, and a cap on what one request may send."""
+only loopback Host names (against DNS rebinding), a strict Content-Security-Policy, no caching
+of pupil pages, and a cap on what one request may send; and a CSRF token on every POST
+(``web/csrf.py``)."""
 
 from __future__ import annotations
 
-from asgi_csrf import asgi_csrf
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1"]
@@ -77,19 +77,9 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-class _EveryPath:
-    """asgi-csrf checks requests that carry no cookie only on the paths it is told to always
-    protect. A cross-site form sends no cookie (SameSite), and a local service has no session to
-    steal, so here every path is protected."""
-
-    def __contains__(self, path: str) -> bool:
-        return True
-
-
-def protect(app, *, limit: int, refuse, csrf_failed, secret: str):
-    """Wrap ``app`` in every layer above, outermost first: Host check, headers, size cap, CSRF."""
-    app = asgi_csrf(app, signing_secret=secret, always_protect=_EveryPath(), send_csrf_failed=csrf_failed,
-                    cookie_samesite="Strict")
+def protect(app, *, limit: int, refuse):
+    """Wrap ``app`` in every layer above, outermost first: Host check, headers, size cap. (The
+    CSRF check wraps each POST route: ``web/csrf.py``.)"""
     app = BodyLimit(app, limit, refuse)
     app = SecurityHeaders(app)
     return TrustedHostMiddleware(app, allowed_hosts=LOCAL_HOSTS)

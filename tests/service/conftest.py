@@ -62,7 +62,7 @@ def client(settings, store) -> TestClient:
 
 
 def csrf_token(client: TestClient) -> str:
-    """The CSRF token a page's forms carry (the signed cookie asgi-csrf sets on a page with a form)."""
+    """The CSRF token a page's forms carry (the signed cookie that a page with a form sets)."""
     if "csrftoken" not in client.cookies:
         client.get("/inspections/new")
     return client.cookies["csrftoken"]
