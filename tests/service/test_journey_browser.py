@@ -162,7 +162,7 @@ def test_a_user_uploads_corrects_inspects_downloads_waives_and_sees_the_waiver_e
 
     # The PDF from the page's link.
     browser.find_element(By.LINK_TEXT, "report.pdf").click()
-    pdf = browser.downloads / f"990001-14-03-2025-report.pdf"
+    pdf = browser.downloads / "990001-14-03-2025-report.pdf"
     _wait(browser, lambda d: pdf.exists() and pdf.stat().st_size > 0, 60)
     content = pdf.read_bytes()
     assert content.startswith(b"%PDF")
