@@ -19,7 +19,7 @@ from auditor.load import FILES, FileSpec, Preset, detect_layout, inside_pack, pr
 from auditor.load.ctf import CtfFile, read_ctfs
 from auditor.load.ctf.source import find_ctfs
 
-_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet")
 # Words in a file's name that hint at which register it is (a tie-breaker, never decisive).
 _HINTS = {
     "admission_register": ("admission", "register", "roll", "pupil", "student", "leaver"),

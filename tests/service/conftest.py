@@ -78,11 +78,13 @@ def run_jobs(store: Store, settings: Settings) -> int:
 
 
 @pytest.fixture
-def live_server(tmp_path, database_url):
-    """``register-audit serve`` over a database of each kind; stopped after the test."""
+def live_server(request, tmp_path, database_url):
+    """``register-audit serve`` (with its worker processes) over a database of each kind; stopped
+    after the test. More options for ``serve`` come as the fixture's parameter:
+    ``@pytest.mark.parametrize("live_server", [("--max-upload-mb", "2")], indirect=True)``."""
     from tests.service.live import LiveServer
 
-    server = LiveServer(tmp_path / "data", database_url)
+    server = LiveServer(tmp_path / "data", database_url, *getattr(request, "param", ()))
     yield server.start()
     server.stop()
 

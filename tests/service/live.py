@@ -101,7 +101,13 @@ def chrome(downloads: Path):
         "download.prompt_for_download": False,
         "plugins.always_open_pdf_externally": True,
     })
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # what csp_violations reads
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.set_page_load_timeout(60)
     return driver
+
+
+def csp_violations(driver) -> list[str]:
+    """The Content-Security-Policy violations the browser logged since this was last called."""
+    return [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]
