@@ -31,7 +31,11 @@ MAX_FILES = 500  # parts of one form
 MAX_ZIP_ENTRIES = 2000
 UNPACK_FACTOR = 10  # all the zips of one upload unpack to at most this many times the upload limit
 CTF = "ctf"
-ROLES = {spec.key: spec.key.replace("_", " ") for spec in FILES} | {CTF: "Common Transfer File (register and attendance)"}
+_LABELS = {"attendance": "attendance register", "la_returns": "LA's list of returns",
+           "allocations": "LA's allocations of places", "part_time_timetables": "part-time timetables",
+           "calendar": "school calendar"}
+ROLES = {spec.key: _LABELS.get(spec.key, spec.key.replace("_", " ")) for spec in FILES} | {
+    CTF: "Common Transfer File (register and attendance)"}
 
 
 @dataclass

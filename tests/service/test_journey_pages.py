@@ -41,4 +41,4 @@ def test_a_parquet_attendance_export_is_taken_for_the_attendance(client, store, 
         ("admission_register.csv", (SAMPLE / "admission_register.csv").read_bytes()),
         ("marks export.parquet", marks.getvalue()),
     ])
-    assert role_of(page, "marks export.parquet") == "attendance"
+    assert role_of(page, "marks export.parquet") == "attendance register"

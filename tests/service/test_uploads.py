@@ -19,7 +19,7 @@ from auditor.load import load_pack, read_cells
 from auditor_service.settings import Settings
 from auditor_service.store import open_store
 from auditor_service.store.models import Inspection, Job, Upload
-from auditor_service.uploads import UNPACK_FACTOR
+from auditor_service.uploads import ROLES, UNPACK_FACTOR
 from auditor_service.web.app import create_app
 from tests.service.conftest import csrf_token, run_jobs
 
@@ -102,7 +102,7 @@ def test_the_new_inspection_form_says_what_it_takes_and_the_limit(client, settin
 def test_the_sample_files_one_by_one_are_each_taken_for_their_role_and_validated(client, store, settings):
     upload_id, page = upload(client, store, settings, sample_files())
     for name in ("admission_register", "attendance", "la_returns", "allocations", "part_time_timetables", "calendar"):
-        assert role_of(page, f"{name}.csv") == name.replace("_", " ")
+        assert role_of(page, f"{name}.csv") == ROLES[name]
     assert "long layout" in page
     assert "as named: upn, date, session, code" in page  # the mapping, header by contract column
     assert "What was guessed" in page and "[school]" in pack_toml(settings, upload_id)
@@ -119,7 +119,7 @@ def test_the_sample_files_one_by_one_are_each_taken_for_their_role_and_validated
 def test_a_zip_of_the_whole_pack_folder_is_the_pack_with_its_own_pack_toml(client, store, settings):
     archive = zipped({f"example-primary/{name}": data for name, data in sample_files(toml=True)})
     upload_id, page = upload(client, store, settings, [("pack.zip", archive)])
-    assert role_of(page, "attendance.csv") == "attendance"
+    assert role_of(page, "attendance.csv") == "attendance register"
     assert "What was guessed" not in page  # its pack.toml was taken, not guessed
     assert pack_toml(settings, upload_id) == (SAMPLE / "pack.toml").read_text(encoding="utf-8")
     assert 'value="Brookfield Community Primary School"' in page and 'value="990001"' in page
@@ -131,13 +131,13 @@ def test_a_zip_of_files_and_loose_files_together(client, store, settings):
     archive = zipped(dict(files[:3]))
     upload_id, page = upload(client, store, settings, [("exports.zip", archive), *files[3:]])
     assert sorted(p.name for p in (settings.uploads / upload_id).iterdir()) == sorted([n for n, _ in files] + ["pack.toml"])
-    assert role_of(page, files[0][0]) == files[0][0].removesuffix(".csv").replace("_", " ")
+    assert role_of(page, files[0][0]) == ROLES[files[0][0].removesuffix(".csv")]
 
 
 def test_common_transfer_files_are_the_register_and_attendance_and_name_the_school(client, store, settings):
     _, page = upload(client, store, settings, sample_files(CTF_SAMPLE))
     assert role_of(page, "ctf.xml") == "Common Transfer File (register and attendance)"
-    assert role_of(page, "calendar.csv") == "calendar"
+    assert role_of(page, "calendar.csv") == "school calendar"
     config = load_pack(CTF_SAMPLE).config.school
     assert f'value="{html.escape(config.name)}"' in page  # prefilled from the CTF
     assert "ctf.xml" in [row[0] for row in rows_of(page, "validation")]
@@ -180,7 +180,7 @@ def test_a_register_with_headers_of_its_own_is_chosen_and_mapped_by_choice(clien
 def test_a_guessed_role_changed_to_not_used_leaves_the_file_out(client, store, settings):
     files = [("timetables.csv" if n == "part_time_timetables.csv" else n, d) for n, d in sample_files()]
     upload_id, page = upload(client, store, settings, files)
-    assert role_of(page, "timetables.csv") == "part time timetables"
+    assert role_of(page, "timetables.csv") == "part-time timetables"
     form = choices_of(page)
     form[f"role-{file_index(page, 'timetables.csv')}"] = ""
     client.post(f"/uploads/{upload_id}/files", data=form)
@@ -200,7 +200,7 @@ def test_a_file_named_for_a_role_cannot_be_left_out_without_another_taking_it(cl
     response = client.post(f"/uploads/{upload_id}/files", data=form)
     assert response.status_code == 400
     summary = re.search(r'<div class="error-summary".*?</div>', response.text, re.S)[0]
-    assert "calendar.csv is always read as the calendar" in summary
+    assert "calendar.csv is always read as the school calendar" in summary
     assert pack_toml(settings, upload_id) == before
 
 
@@ -210,7 +210,7 @@ def test_two_files_for_one_role_are_refused(client, store, settings):
     form[f"role-{file_index(page, 'allocations.csv')}"] = "la_returns"
     response = client.post(f"/uploads/{upload_id}/files", data=form)
     assert response.status_code == 400
-    assert "allocations.csv and la_returns.csv are each chosen as the la returns" in response.text
+    assert "allocations.csv and la_returns.csv are each chosen as the LA&#39;s list of returns" in response.text
 
 
 def test_rejected_rows_are_shown_with_file_line_and_column(client, store, settings, tmp_path):
@@ -434,7 +434,7 @@ def test_a_workbook_a_wide_grid_and_a_parquet_file_are_each_read(client, store, 
     upload_id, page = upload(client, store, settings, files)
     assert role_of(page, "register.xlsx") == "admission register"
     # Both are the attendance: the whole list of marks fits better than the grid, which is left out.
-    assert role_of(page, "marks.parquet") == "attendance"
+    assert role_of(page, "marks.parquet") == "attendance register"
     assert role_of(page, "grid.csv") == "not used"
     shown = {row[0].split(" (sheet")[0]: row for row in rows_of(page, "validation")}
     assert shown["register.xlsx"][3] == str(len(register))

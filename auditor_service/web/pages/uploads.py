@@ -8,6 +8,7 @@ import json
 import re
 import secrets
 import shutil
+from pathlib import Path
 
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
@@ -15,7 +16,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from auditor.errors import PackError
 from auditor.load import FILES, get_preset, presets, resolve_columns
+from auditor.load.pack import read_config
 from auditor.load.grids import detect_layout
 from auditor.models import ATTENDANCE_LAYOUTS
 from auditor.policy import bundled_policies
@@ -24,6 +27,7 @@ from auditor_service.jobs import enqueue
 from auditor_service.store.models import Job, Upload
 from auditor_service.uploads import (
     KINDS,
+    PACK_TOML,
     ROLES,
     check_roles,
     new_folder,
@@ -111,7 +115,7 @@ def _show(request: Request, upload: Upload, job: Job | None, *, choice_errors=()
         "presets": presets(),
         "choice_errors": list(choice_errors),
         "inspect_errors": inspect_errors or {},
-        "values": values or (_inspect_defaults(result) if result else {}),
+        "values": values or (_inspect_defaults(result, request.app.state.settings.uploads / upload.id) if result else {}),
         "policies": _policies(result) if result else [],
     }
     return page(request, "upload.html", context, status=status)
@@ -127,9 +131,15 @@ def _view(file: dict) -> dict:
     }
 
 
-def _inspect_defaults(result: dict) -> dict:
-    """The inspect form as the pack has it, less what `init` wrote for the user to fill in."""
+def _inspect_defaults(result: dict, root: Path) -> dict:
+    """The inspect form as the pack has it now (the school and dates a previous Inspect wrote
+    there, when the files are inspected again), less what `init` wrote for the user to fill in."""
     school, inspection = result.get("school") or {}, result.get("inspection") or {}
+    try:
+        config = read_config(root / PACK_TOML)
+        school, inspection = config.school.model_dump(mode="json"), config.inspection.model_dump(mode="json")
+    except (PackError, OSError):
+        pass  # as the validation read it
     urn = school.get("urn", "")
     name = school.get("name", "")
     return {
