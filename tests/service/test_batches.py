@@ -3,6 +3,7 @@ inspect job of its own, and the batch's page follows them to the end."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -10,8 +11,12 @@ from pathlib import Path
 
 from markupsafe import escape
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
+from auditor_service.retention import purge
+from auditor_service.settings import Settings
 from auditor_service.store.models import Batch, Inspection, Job, Upload
+from auditor_service.web.app import create_app
 from tests.service.conftest import csrf_token, run_jobs
 
 SAMPLE = Path(__file__).parents[2] / "sample_registers" / "example-primary"
@@ -170,3 +175,35 @@ def test_the_form_sends_the_token_first_and_the_home_and_authority_pages_link_to
     assert fields[0] == "csrftoken" and fields.count("files") == 2 and "webkitdirectory" in form
     assert 'href="/batches/new"' in client.get("/").text
     assert 'href="/batches/new"' in client.get("/authority").text
+
+
+def test_a_file_too_many_folders_down_is_not_used(client, store, settings):
+    deep = "a/b/c/d/e/f/pack.toml"
+    batch_id = imported(client, [*pack_files("packs/school-a", "990101", "Alder Primary"), (deep, b"")])
+    not_used = client.get(f"/batches/{batch_id}").text.split('id="not-used"', 1)[1]
+    assert deep in not_used and "folders down" in not_used
+    with store.session() as session:
+        assert len(session.scalars(select(Upload).where(Upload.batch_id == batch_id)).all()) == 1
+
+
+def test_a_zip_that_says_it_unpacks_to_too_much_is_not_used(tmp_path, store):
+    small = Settings(data=tmp_path / "small", database=store.url,
+                     max_upload_mb=1)
+    bomb = zipped(pack_files("packs/school-a", "990101", "Alder Primary") + [("packs/school-a/big.csv", b"0" * (11 << 20))])
+    with TestClient(create_app(small, store), base_url="http://localhost") as client:
+        response = send(client, [("bomb.zip", bomb)])
+    assert response.status_code == 400 and "zip bomb" in response.text and "bomb.zip" in response.text
+    assert not small.uploads.exists() or list(small.uploads.iterdir()) == []
+
+
+def test_the_files_of_a_batch_are_purged_with_its_uploads_and_its_page_still_shows_the_inspections(
+        client, store, settings):
+    batch_id = imported(client, [*three_packs(), ("packs/notes.txt", b"x")])
+    run_jobs(store, settings)
+    assert any(f.name == f"batch-{batch_id}" for f in settings.uploads.iterdir())
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=settings.retention_days + 1)
+    purge(store, settings, now=later)
+    assert list(settings.uploads.iterdir()) == []
+    page = client.get(f"/batches/{batch_id}").text
+    assert "3 of 3 inspected" in page and "packs/notes.txt" not in page
+    assert len(re.findall(r'href="/inspections/\d+"', page)) == 3

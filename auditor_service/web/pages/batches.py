@@ -21,7 +21,7 @@ from starlette.routing import Route
 from auditor_service.jobs import enqueue
 from auditor_service.settings import Settings
 from auditor_service.store.models import Batch, Inspection, Job, Upload
-from auditor_service.uploads import KINDS, BatchRefused, receive_batch
+from auditor_service.uploads import KINDS, MAX_FILES, BatchRefused, receive_batch
 from auditor_service.web.access import permit
 from auditor_service.web.pages.jobs import FINISHED
 from auditor_service.web.render import page
@@ -35,7 +35,8 @@ def new_batch(request: Request):
 
 
 def _new_context(request: Request, **extra) -> dict:
-    return {"kinds": KINDS, "limit_mb": request.app.state.settings.max_upload_mb, "errors": [], "refused": [], **extra}
+    return {"kinds": KINDS, "limit_mb": request.app.state.settings.max_upload_mb, "max_files": MAX_FILES,
+            "errors": [], "refused": [], **extra}
 
 
 def _batch_folder(settings: Settings, batch_id: int):
