@@ -89,16 +89,20 @@ class Budget:
     def spend(self, size: int) -> None:
         self.used += size
         if self.used > self.limit:
-            raise ArchiveRefused(
-                f"unpacks to more than {self.limit // 1048576} MB, more than this service takes: it looks like "
-                "a zip bomb, or send its files in smaller parts"
-            )
+            raise self._too_much()
 
     def check_declared(self, found: list[Entry]) -> None:
-        """Refuse at once a zip that says it is too large (it is still counted as it unpacks)."""
+        """Refuse at once a zip that says it is too large (it is still counted as it unpacks); what
+        it declares is not spent, so that the zips after it are judged on their own."""
         declared = sum(e.info.file_size for e in found if e.info is not None)
         if self.used + declared > self.limit:
-            self.spend(declared)
+            raise self._too_much()
+
+    def _too_much(self) -> ArchiveRefused:
+        return ArchiveRefused(
+            f"unpacks to more than {self.limit // 1048576} MB, more than this service takes: it looks like "
+            "a zip bomb, or send its files in smaller parts"
+        )
 
 
 def files(entries_: list[Entry]) -> Iterator[tuple[Entry, str | None]]:

@@ -300,15 +300,18 @@ def take_batch(sent: list[tuple[str, BinaryIO]], settings: Settings, new_id: Cal
     budget = archive.Budget(UNPACK_FACTOR * settings.max_upload_bytes)
     with contextlib.ExitStack() as open_zips:
         files: list[_Sent] = []
+        zips: set[str] = set()
         for raw_name, source in sent:
-            if PurePosixPath(raw_name.replace("\\", "/")).suffix.lower() == ".zip":
-                files += _zip_files(raw_name, source, budget, open_zips, batch)
-            else:
-                parts, refused = _batch_parts(raw_name)
-                if refused:
-                    batch.not_used.append({"name": raw_name, "refused": refused})
-                    continue
+            parts, refused = _batch_parts(raw_name)
+            if refused:
+                batch.not_used.append({"name": raw_name, "refused": refused})
+            elif PurePosixPath(parts[-1]).suffix.lower() != ".zip":
                 files.append(_Sent("", parts, "/".join(parts), functools.partial(_copy, source)))
+            elif (shown := "/".join(parts)).casefold() in zips:  # its packs would be taken for the first's
+                batch.not_used.append({"name": shown, "refused": f"another zip named {shown} was taken first"})
+            else:
+                zips.add(shown.casefold())
+                files += _zip_files(shown, source, budget, open_zips, batch)
         packs = sorted({(f.source, f.parts[:-1]) for f in files if f.parts[-1].lower() == PACK_TOML})
         by_pack: dict[tuple, list[_Sent]] = {pack: [] for pack in packs}
         for file in files:
@@ -346,9 +349,8 @@ def _batch_parts(raw: str) -> tuple[tuple[str, ...], str | None]:
     return parts, None
 
 
-def _zip_files(zip_name: str, source: BinaryIO, budget: archive.Budget, open_zips: contextlib.ExitStack,
+def _zip_files(shown: str, source: BinaryIO, budget: archive.Budget, open_zips: contextlib.ExitStack,
                batch: BatchReceived) -> list[_Sent]:
-    shown = _base(zip_name)
     try:
         zipped = open_zips.enter_context(zipfile.ZipFile(source))
         found = archive.entries(zipped, MAX_ZIP_ENTRIES)

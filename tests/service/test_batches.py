@@ -186,14 +186,31 @@ def test_a_file_too_many_folders_down_is_not_used(client, store, settings):
         assert len(session.scalars(select(Upload).where(Upload.batch_id == batch_id)).all()) == 1
 
 
-def test_a_zip_that_says_it_unpacks_to_too_much_is_not_used(tmp_path, store):
-    small = Settings(data=tmp_path / "small", database=store.url,
-                     max_upload_mb=1)
-    bomb = zipped(pack_files("packs/school-a", "990101", "Alder Primary") + [("packs/school-a/big.csv", b"0" * (11 << 20))])
+def test_a_zip_that_says_it_unpacks_to_too_much_is_not_used_and_the_zip_after_it_is(tmp_path, store):
+    small = Settings(data=tmp_path / "small", database=store.url, max_upload_mb=1)
+    big = [("packs/school-a/big.csv", b"0" * (11 << 20))]
+    bomb = zipped(pack_files("packs/school-a", "990101", "Alder Primary") + big)
+    good = zipped(pack_files("school-b", "990102", "Birch Primary"))
     with TestClient(create_app(small, store), base_url="http://localhost") as client:
         response = send(client, [("bomb.zip", bomb)])
-    assert response.status_code == 400 and "zip bomb" in response.text and "bomb.zip" in response.text
-    assert not small.uploads.exists() or list(small.uploads.iterdir()) == []
+        assert response.status_code == 400 and "zip bomb" in response.text and "bomb.zip" in response.text
+        assert not small.uploads.exists() or list(small.uploads.iterdir()) == []
+        batch_id = imported(client, [("bomb.zip", bomb), ("good.zip", good)])
+        page = client.get(f"/batches/{batch_id}").text
+    assert "good.zip: school-b" in page.split('id="packs"', 1)[1].split("</table>", 1)[0]
+    assert "zip bomb" in page.split('id="not-used"', 1)[1]
+    with store.session() as session:
+        assert len(session.scalars(select(Upload).where(Upload.batch_id == batch_id)).all()) == 1
+
+
+def test_two_zips_of_one_name_are_not_taken_as_one(client, store):
+    first = zipped(pack_files("school-a", "990101", "Alder Primary"))
+    second = zipped(pack_files("school-a", "990102", "Birch Primary"))
+    batch_id = imported(client, [("packs.zip", first), ("PACKS.zip", second)])
+    page = client.get(f"/batches/{batch_id}").text
+    assert "another zip named PACKS.zip was taken first" in page
+    with store.session() as session:
+        assert len(session.scalars(select(Upload).where(Upload.batch_id == batch_id)).all()) == 1
 
 
 def test_the_files_of_a_batch_are_purged_with_its_uploads_and_its_page_still_shows_the_inspections(
