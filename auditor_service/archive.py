@@ -44,11 +44,21 @@ def entries(archive: zipfile.ZipFile, max_entries: int) -> list[Entry]:
     return found
 
 
-def _entry(info: zipfile.ZipInfo) -> Entry:
+def split_path(name: str) -> tuple[tuple[str, ...], str | None]:
+    """``name``, a path inside a zip or a file's path in a folder chosen in the browser, as its
+    parts; or, if it climbs out of its folder, no parts and why it is refused."""
     # ZipInfo turns "\" into "/" on Windows only; a zip made there may use either.
-    name = info.orig_filename.replace("\\", "/")
+    name = name.replace("\\", "/")
     parts = tuple(p for p in name.split("/") if p not in ("", "."))
     if name.startswith("/") or _DRIVE.match(name) or ".." in parts or "\x00" in name:
+        return (), "its path climbs out of the folder chosen (../, / or a drive letter)"
+    return parts, None
+
+
+def _entry(info: zipfile.ZipInfo) -> Entry:
+    name = info.orig_filename.replace("\\", "/")
+    parts, climbs = split_path(name)
+    if climbs:
         return Entry(info.orig_filename, refused="its path climbs out of the zip's folder (../, / or a drive letter)")
     if stat.S_ISLNK(info.external_attr >> 16):
         return Entry(info.orig_filename, refused="it is a symbolic link, which is never followed")
@@ -79,30 +89,34 @@ class Budget:
     def spend(self, size: int) -> None:
         self.used += size
         if self.used > self.limit:
-            raise ArchiveRefused(
-                f"unpacks to more than {self.limit // 1048576} MB, more than this service takes: it looks like "
-                "a zip bomb, or send its files in smaller parts"
-            )
+            raise self._too_much()
 
     def check_declared(self, found: list[Entry]) -> None:
-        """Refuse at once a zip that says it is too large (it is still counted as it unpacks)."""
+        """Refuse at once a zip that says it is too large (it is still counted as it unpacks); what
+        it declares is not spent, so that the zips after it are judged on their own."""
         declared = sum(e.info.file_size for e in found if e.info is not None)
         if self.used + declared > self.limit:
-            self.spend(declared)
+            raise self._too_much()
+
+    def _too_much(self) -> ArchiveRefused:
+        return ArchiveRefused(
+            f"unpacks to more than {self.limit // 1048576} MB, more than this service takes: it looks like "
+            "a zip bomb, or send its files in smaller parts"
+        )
 
 
 def files(entries_: list[Entry]) -> Iterator[tuple[Entry, str | None]]:
     """Each entry with the name it takes in the pack, or None with the entry refused: a zip of a
     whole pack folder (one top folder) gives that folder's files; files in sub-folders are not
     the pack's."""
-    usable = [e for e in entries_ if e.refused is None and not _hidden(e.parts)]
+    usable = [e for e in entries_ if e.refused is None and not hidden(e.parts)]
     tops = {e.parts[0] for e in usable if len(e.parts) > 1}
     loose = [e for e in usable if len(e.parts) == 1]
     strip = 1 if len(tops) == 1 and not loose else 0
     for entry in entries_:
         if entry.refused is not None:
             yield entry, None
-        elif _hidden(entry.parts):
+        elif hidden(entry.parts):
             yield Entry(entry.name, refused="a hidden or system file"), None
         elif len(entry.parts) - strip != 1:
             yield Entry(entry.name, refused="it is in a sub-folder: the pack is the files at the top of the zip"), None
@@ -110,5 +124,5 @@ def files(entries_: list[Entry]) -> Iterator[tuple[Entry, str | None]]:
             yield entry, entry.parts[-1]
 
 
-def _hidden(parts: tuple[str, ...]) -> bool:
+def hidden(parts: tuple[str, ...]) -> bool:
     return any(p.startswith(".") or p == "__MACOSX" for p in parts)

@@ -6,9 +6,12 @@ file is listed as not taken, with the reason. Nothing is written or read outside
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -245,3 +248,160 @@ def write_inspection(root: Path, *, urn: str, name: str, la: str, as_of: dt.date
         table.add(tomlkit.nl())
         doc[name_] = table
     write_toml(root, doc)
+
+
+# A batch: a folder of packs (chosen in the browser, each file named by its path in the folder)
+# and/or zips of pack folders. Each folder with a pack.toml is a pack, taken as an upload of its own.
+
+MAX_DEPTH = 6  # parts of a path a batch takes: a file at most five folders down
+NOT_IN_A_PACK = "it is not in a pack folder (a folder with a pack.toml), so no inspection reads it"
+
+
+class BatchRefused(Exception):
+    """The whole batch is refused: a zip in it unpacks to too much, or breaks while unpacking."""
+
+
+@dataclass
+class Pack:
+    """One pack of a batch: its folder as sent (``packs/school-a``, ``la.zip: school-a``), the
+    upload id its files were taken under, and what was taken."""
+
+    folder: str
+    upload_id: str
+    received: Received
+
+
+@dataclass
+class BatchReceived:
+    packs: list[Pack] = field(default_factory=list)
+    not_used: list[dict] = field(default_factory=list)  # {name, refused}: files in no pack, and why
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A file of a batch, before it is taken: where it came from, its path, and how to copy it."""
+
+    source: str  # "" for the folder chosen, else the zip's name
+    parts: tuple[str, ...]
+    shown: str
+    copy: Callable[[BinaryIO], int]
+
+
+async def receive_batch(request: Request, settings: Settings, new_id: Callable[[], str]) -> BatchReceived:
+    """Take the form's ``files`` (a folder's files and/or zips) as packs, each into a new upload folder."""
+    form = await request.form(max_files=MAX_FILES, max_part_size=64 * 1024)
+    try:
+        sent = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+        return await run_in_threadpool(take_batch, [(f.filename, f.file) for f in sent], settings, new_id)
+    finally:
+        await form.close()
+
+
+def take_batch(sent: list[tuple[str, BinaryIO]], settings: Settings, new_id: Callable[[], str]) -> BatchReceived:
+    """Each folder with a pack.toml, in the folder or a zip, taken into its own upload folder; files
+    in no pack listed as not used. Raises BatchRefused (with every folder it made deleted)."""
+    batch = BatchReceived()
+    budget = archive.Budget(UNPACK_FACTOR * settings.max_upload_bytes)
+    with contextlib.ExitStack() as open_zips:
+        files: list[_Sent] = []
+        zips: set[str] = set()
+        for raw_name, source in sent:
+            parts, refused = _batch_parts(raw_name)
+            if refused:
+                batch.not_used.append({"name": raw_name, "refused": refused})
+            elif PurePosixPath(parts[-1]).suffix.lower() != ".zip":
+                files.append(_Sent("", parts, "/".join(parts), functools.partial(_copy, source)))
+            elif (shown := "/".join(parts)).casefold() in zips:  # its packs would be taken for the first's
+                batch.not_used.append({"name": shown, "refused": f"another zip named {shown} was taken first"})
+            else:
+                zips.add(shown.casefold())
+                files += _zip_files(shown, source, budget, open_zips, batch)
+        packs = sorted({(f.source, f.parts[:-1]) for f in files if f.parts[-1].lower() == PACK_TOML})
+        by_pack: dict[tuple, list[_Sent]] = {pack: [] for pack in packs}
+        for file in files:
+            if (file.source, file.parts[:-1]) in by_pack:
+                by_pack[file.source, file.parts[:-1]].append(file)
+            else:
+                batch.not_used.append({"name": file.shown, "refused": NOT_IN_A_PACK})
+        made: list[str] = []
+        try:
+            for (source, folder), members in by_pack.items():
+                made.append(new_id())
+                batch.packs.append(_take_pack(settings, made[-1], _pack_folder(source, folder), members))
+        except BaseException as err:
+            for upload_id in made:
+                shutil.rmtree(settings.uploads / upload_id, ignore_errors=True)
+            if isinstance(err, archive.ArchiveRefused):
+                raise BatchRefused(f"A zip {err}") from err
+            if isinstance(err, (zipfile.BadZipFile, NotImplementedError, EOFError)):
+                raise BatchRefused("A zip could not be unpacked (damaged, or an unknown kind of compression)") from err
+            raise
+    return batch
+
+
+def _batch_parts(raw: str) -> tuple[tuple[str, ...], str | None]:
+    """A path in the folder chosen, as parts a batch can group by; or why it is not taken."""
+    parts, refused = archive.split_path(raw)
+    if refused or not parts:
+        return (), refused or "it has no file name"
+    if archive.hidden(parts):
+        return (), "a hidden or system file"
+    if len(parts) > MAX_DEPTH:
+        return (), f"it is more than {MAX_DEPTH - 1} folders down: choose a folder nearer the packs"
+    if any(ord(c) < 32 or ord(c) == 127 for part in parts for c in part):
+        return (), "its path has control characters in it"
+    return parts, None
+
+
+def _zip_files(shown: str, source: BinaryIO, budget: archive.Budget, open_zips: contextlib.ExitStack,
+               batch: BatchReceived) -> list[_Sent]:
+    try:
+        zipped = open_zips.enter_context(zipfile.ZipFile(source))
+        found = archive.entries(zipped, MAX_ZIP_ENTRIES)
+        budget.check_declared(found)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError):
+        batch.not_used.append({"name": shown, "refused": "it is not a zip that can be opened (damaged, or an unknown kind of compression)"})
+        return []
+    except archive.ArchiveRefused as err:
+        batch.not_used.append({"name": shown, "refused": f"the zip {err}"})
+        return []
+    files = []
+    for entry in found:
+        where = f"{shown}: {entry.name}"
+        refused = entry.refused
+        if refused is None:
+            refused = _batch_parts("/".join(entry.parts))[1]
+        if refused:
+            batch.not_used.append({"name": where, "refused": refused})
+            continue
+        files.append(_Sent(shown, entry.parts, where, functools.partial(_unpack, zipped, entry, budget)))
+    return files
+
+
+def _copy(source: BinaryIO, out: BinaryIO) -> int:
+    shutil.copyfileobj(source, out, archive.CHUNK)
+    return out.tell()
+
+
+def _unpack(zipped: zipfile.ZipFile, entry: archive.Entry, budget: archive.Budget, out: BinaryIO) -> int:
+    return archive.unpack(zipped, entry, out, budget)
+
+
+def _pack_folder(source: str, folder: tuple[str, ...]) -> str:
+    path = "/".join(folder)
+    if source:
+        return f"{source}: {path}" if path else source
+    return path or "the files chosen"
+
+
+def _take_pack(settings: Settings, upload_id: str, folder_name: str, members: list[_Sent]) -> Pack:
+    folder = new_folder(settings, upload_id)
+    pack = Pack(folder_name, upload_id, Received())
+    for file in members:
+        name, refused = pack_name(file.parts[-1], pack.received)
+        if refused:
+            pack.received.refused.append({"name": file.parts[-1], "refused": refused})
+            continue
+        with _create(folder, name) as out:
+            pack.received.taken.append({"name": name, "bytes": file.copy(out)})
+    return pack

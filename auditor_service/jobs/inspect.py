@@ -17,7 +17,7 @@ from auditor.waivers import apply_waivers
 from auditor_service import decisions
 from auditor_service.settings import Settings
 from auditor_service.store import Store
-from auditor_service.store.models import FindingRow, Inspection, Job, School, _now
+from auditor_service.store.models import FindingRow, Inspection, Job, School, Upload, _now
 
 
 def inspect_upload(store: Store, settings: Settings, job: Job, progress) -> None:
@@ -52,6 +52,7 @@ def inspect_upload(store: Store, settings: Settings, job: Job, progress) -> None
                              [ResolvedFinding.model_validate(f.model_dump()) for f in earlier.findings])
         row = Inspection(
             urn=school.urn, upload_id=job.upload_id, previous_id=previous.id if previous else None,
+            batch_id=session.get(Upload, job.upload_id).batch_id,
             as_of=result.inspection.date, policy=result.inspection.policy,
             red=result.count("red"), amber=result.count("amber"), green=result.count("green"),  # not waived
             waived=len(result.waived),
