@@ -18,8 +18,8 @@ from starlette.routing import Route
 
 from auditor.errors import PackError
 from auditor.load import FILES, get_preset, presets, resolve_columns
-from auditor.load.pack import read_config
 from auditor.load.grids import detect_layout
+from auditor.load.pack import read_config
 from auditor.models import ATTENDANCE_LAYOUTS
 from auditor.policy import bundled_policies
 from auditor.values import parse_date
