@@ -13,6 +13,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import tomlkit
+
 from auditor.errors import PackError
 from auditor.load import FILES, Pack, get_preset, load_pack, read_cells, read_config, resolve_columns, split_sheet
 from auditor.load.ctf.source import find_ctfs
@@ -24,7 +26,7 @@ from auditor.scaffold import describe, guess_pack, pack_toml
 from auditor_service.settings import Settings
 from auditor_service.store import Store
 from auditor_service.store.models import Job
-from auditor_service.uploads import CTF, PACK_FILES, PACK_TOML
+from auditor_service.uploads import CTF, PACK_FILES, PACK_TOML, read_toml, write_toml
 
 MAX_REJECTED_SHOWN = 1000  # rows listed on the page; the counts are always whole
 HEAD_BYTES = 256 * 1024
@@ -55,6 +57,8 @@ def validate_upload(store: Store, settings: Settings, job: Job, progress) -> dic
         except PackError as err:
             result["error"] = {"file": err.file, "problem": err.problem}
         else:
+            if result["guessed"]:
+                _dates_from_marks(root, pack, result)
             result.update(
                 inputs=[dataclasses.asdict(s) for s in pack.inputs],
                 rejected=sum(s.rejected for s in pack.inputs),
@@ -63,6 +67,25 @@ def validate_upload(store: Store, settings: Settings, job: Job, progress) -> dic
                 absent=[spec.key for spec in FILES if not pack.has(spec.key)],
             )
     return {"result": json.dumps(result, default=str)}
+
+
+def _dates_from_marks(root: Path, pack: Pack, result: dict) -> None:
+    """A guessed pack is judged as at the last day the attendance register has marks for, in that
+    school year, rather than as at today (``init``'s guess): exports are often months old, and as at
+    today every session since would seem unmarked. The page says where the dates came from."""
+    marks = pack.tables.get("attendance")
+    if marks is None or not len(marks):
+        return
+    last = marks["date"].max().date()
+    if last > dt.date.today():
+        return
+    start = dt.date(last.year if last.month >= 9 else last.year - 1, 9, 1)
+    doc = read_toml(root)
+    doc["inspection"]["date"] = tomlkit.item(last).comment("CHECK: the 'as at' date (the last day with marks)")
+    doc["inspection"]["period_start"] = tomlkit.item(start).comment("CHECK: the first date the inspection looks at")
+    write_toml(root, doc)
+    result["inspection"] = {**result["inspection"], "date": last.isoformat(), "period_start": start.isoformat()}
+    result["last_marked"] = last.isoformat()
 
 
 def _load(root: Path, config: PackConfig) -> Pack:
