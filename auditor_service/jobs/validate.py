@@ -126,14 +126,15 @@ def files_taken(root: Path, config: PackConfig | None) -> list[dict]:
 
 def headers_of(path: Path, named: str) -> list[str]:
     """A file's headers; of a delimited file, read from its first lines only (load_pack reads it whole)."""
-    data = path.read_bytes()
-    if path.suffix.lower() in (".csv", ".tsv", ".txt") and len(data) > HEAD_BYTES:
-        head = data[: data.rfind(b"\n", 0, HEAD_BYTES) + 1]
-        try:
-            return _headers(read_cells(head, named)) if head else _headers(read_cells(data, named))
-        except PackError:
-            pass  # cut inside a quoted cell, or a fault the whole file will name
-    return _headers(read_cells(data, named, split_sheet(named)[1]))
+    if path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES + 1)
+        if len(head) > HEAD_BYTES and (whole_lines := head[: head.rfind(b"\n", 0, HEAD_BYTES) + 1]):
+            try:
+                return _headers(read_cells(whole_lines, named))
+            except PackError:
+                pass  # cut inside a quoted cell, or a fault the whole file will name
+    return _headers(read_cells(path.read_bytes(), named, split_sheet(named)[1]))
 
 
 def _headers(cells) -> list[str]:
