@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pypdf
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.select import Select
@@ -41,15 +42,17 @@ def _exports(folder: Path) -> list[Path]:
     return sorted(folder.iterdir())
 
 
-def _wait(driver, condition, timeout: float = 120):
-    return WebDriverWait(driver, timeout).until(condition)
+def _wait(driver, condition, timeout: float = 120, ignored=()):
+    return WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(condition)
 
 
 def _submit(driver, button) -> None:
-    """Press ``button`` and wait until the page it was on has gone."""
+    """Press ``button`` and wait until the page it was on has gone. Asked while the old page is
+    being replaced, chromedriver can answer "Node with given id does not belong to the document"
+    rather than that the element is stale: that too means "not yet", and is asked again."""
     page = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    _wait(driver, staleness_of(page), 60)
+    _wait(driver, staleness_of(page), 60, ignored=(WebDriverException,))
 
 
 def _checked(driver):
