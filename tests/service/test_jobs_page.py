@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 from sqlalchemy import update
 
 from auditor_service.jobs import Progress, enqueue
 from auditor_service.store.models import Job, Upload
+from tests.service.test_uploads import SAMPLE
 
 
 def _job(store, kind: str = "inspect") -> int:
@@ -55,3 +57,12 @@ def test_an_unknown_job_is_not_found(client):
     assert client.get("/jobs/999").status_code == 404
     assert client.get("/jobs/999/status").status_code == 404
     assert client.get("/jobs/abc").status_code == 404
+
+
+def test_an_inspection_under_way_names_its_school_and_date_from_the_pack(client, store, settings):
+    job_id = _job(store)
+    page = client.get(f"/jobs/{job_id}").text
+    assert 'id="job-school"' not in page  # no pack.toml yet: nothing to name
+    shutil.copytree(SAMPLE, settings.uploads / ("a" * 32))
+    page = client.get(f"/jobs/{job_id}").text
+    assert "Brookfield Community Primary School (URN 990001), as at 14/03/2025" in page

@@ -3,11 +3,15 @@ page itself with scripts off) and the JSON it polls. A finished job leads on to 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
+from auditor.errors import PackError
+from auditor.load.pack import read_config
 from auditor_service.store.models import Job
 from auditor_service.web.access import permit
 from auditor_service.web.render import page
@@ -37,7 +41,17 @@ def show_job(request: Request):
     job = _job(request)
     if job.status == "done":
         return RedirectResponse(next_page(job), status_code=303)
-    return page(request, "job.html", {"job": job, "refresh": job.status not in FINISHED})
+    return page(request, "job.html", {"job": job, "refresh": job.status not in FINISHED,
+                                      "school": _school(request.app.state.settings.uploads / job.upload_id)})
+
+
+def _school(root: Path) -> str | None:
+    """The school and date the job is about, as its pack.toml names them, for the page's heading."""
+    try:
+        config = read_config(root / "pack.toml")
+    except (PackError, OSError):
+        return None  # not yet known (a guess still being made), or the files are gone
+    return f"{config.school.name} (URN {config.school.urn}), as at {config.inspection.date:%d/%m/%Y}"
 
 
 def job_status(request: Request):
