@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -23,6 +24,7 @@ PURGE_EVERY_SECONDS = 3600
 
 def run(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
     _check_port(settings)
+    private_folder(settings.data)
     store = _open(settings)
     recover(store)
     purge(store, settings)
@@ -40,6 +42,14 @@ def run(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
         stop_purging.set()
         workers.stop()
         store.dispose()
+
+
+def private_folder(folder: Path) -> None:
+    """The data folder holds pupil data (the database, the uploads): made readable by its owner
+    only. A folder that already exists is the administrator's to set, and is left as it is."""
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)  # mkdir's mode is masked by the umask
 
 
 def _check_port(settings: Settings) -> None:

@@ -110,3 +110,13 @@ def test_killing_the_server_mid_inspection_loses_nothing_stored_and_the_restart_
             assert session.scalar(select(func.count()).select_from(Inspection)) == 2
     finally:
         store.dispose()
+
+
+def test_the_data_folder_it_makes_is_readable_by_its_owner_only(tmp_path, database_url):
+    data = tmp_path / "data"
+    assert not data.exists()
+    server = LiveServer(data, database_url).start()
+    try:
+        assert data.stat().st_mode & 0o777 == 0o700
+    finally:
+        server.stop()
