@@ -47,10 +47,17 @@ class Guess:
     preset: str | None = None
     notes: list[str] = field(default_factory=list)
     ctfs: list[CtfFile] = field(default_factory=list)  # Common Transfer Files: the register and attendance
+    named: list[str] = field(default_factory=list)  # files read by their default names though not recognised
 
     @property
     def complete(self) -> bool:
         return "admission_register" in self.files or bool(self.ctfs)
+
+
+def _unmapped(headers: list[str], spec: FileSpec) -> list[str]:
+    """The contract's required columns that no header of the file gives."""
+    found = set(resolve_columns(headers, spec, {}, None).values())
+    return [column for column in spec.required_columns if column not in found] or ["nothing required"]
 
 
 def _fits(path: Path, headers: list[str], spec: FileSpec, candidates: list[Preset | None]) -> list[Fit]:
@@ -90,7 +97,15 @@ def guess_pack(folder: Path) -> Guess:
         headers = [c for c in cells.frame.columns if c != "line"]
         fits = [fit for spec in FILES for fit in _fits(path, headers, spec, candidates)]
         if not fits:
-            guess.notes.append(f"{path.name}: not recognised (headers: {', '.join(map(str, headers[:8]))})")
+            named = next((spec for spec in FILES if spec.default_name == path.name), None)
+            shown = ", ".join(map(str, headers[:8]))
+            if named is not None:  # read as that file by its name all the same: say what to map
+                guess.named.append(path.name)
+                guess.notes.append(f"{path.name}: read as the {named.key.replace('_', ' ')} by its name, but its headers "
+                                   f"({shown}) lack {', '.join(_unmapped(headers, named))}: map them in "
+                                   f"[columns.{named.key}]")
+            else:
+                guess.notes.append(f"{path.name}: not recognised (headers: {shown})")
         all_fits += fits
     used: set[str] = set()
     for fit in sorted(all_fits, key=lambda f: -f.score):
@@ -135,7 +150,8 @@ def describe(guess: Guess) -> list[str]:
         layout = f", {fit.layout} layout" if fit.layout else ""
         pairs = ", ".join(f"{contract} = {header!r}" for header, contract in fit.mapped.items() if header != contract)
         lines.append(f"{fit.file} is the {key.replace('_', ' ')} ({how}{layout})" + (f": {pairs}" if pairs else ""))
-    missing = [spec.key for spec in FILES if spec.key not in guess.files
+    present = {fit.file for fit in guess.files.values()} | set(guess.named)
+    missing = [spec.key for spec in FILES if spec.key not in guess.files and spec.default_name not in present
                and not (guess.ctfs and spec.key in ("admission_register", "attendance"))]
     if missing:
         lines.append("not found: " + ", ".join(missing) + " (rules that need them will be reported as not checked)")

@@ -293,3 +293,19 @@ def test_validate_json(tmp_path):
     (root / "pack.toml").write_text("nonsense")
     result = runner.invoke(app, ["validate", str(root), "--json"])
     assert result.exit_code == 2 and json.loads(result.output)["malformed"]["file"] == "pack.toml"
+
+
+def test_init_says_what_a_file_read_by_its_name_lacks_rather_than_not_recognised(tmp_path):
+    """attendance.csv is read as the attendance by its name whatever init guesses: with a header no
+    preset knows, init names the column to map, and does not say the attendance was not found."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "admission_register.csv").write_text(
+        "upn,surname,forename,date_of_birth,admission_date\nB801200005001,Brown,Amy,03/04/2017,02/09/2021\n")
+    (folder / "attendance.csv").write_text("upn,date,Half day,code\nB801200005001,02/09/2024,AM,/\n")
+    result = runner.invoke(app, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "attendance.csv: read as the attendance by its name" in result.output
+    assert "lack session: map them in [columns.attendance]" in result.output
+    assert "not recognised" not in result.output
+    assert "attendance" not in result.output.split("not found:", 1)[-1].split("\n", 1)[0]
