@@ -71,10 +71,12 @@ def test_the_page_shows_the_report_with_the_counts_of_the_findings_object(client
     # The service's frame: its stylesheets, links home and to the school; nothing inline for the CSP to refuse.
     assert '<link rel="stylesheet" href="/static/service.css">' in html
     assert '<link rel="stylesheet" href="/static/report.css">' in html
+    assert html.index("/static/report.css") < html.index('<link rel="stylesheet" href="/static/inspection.css">')
     assert f'href="/schools/{findings.school.urn}"' in html and 'href="/"' in html
     assert "<style" not in html and " style=" not in html and "<script" not in html
     assert "Content-Security-Policy" not in html  # the page's policy is the service's header
     assert client.get("/static/report.css").status_code == 200
+    assert "body" in client.get("/static/inspection.css").text  # after report.css: the frame runs full width
 
 
 def test_the_downloads_are_that_inspection_in_each_format(client, store, settings):
