@@ -31,6 +31,9 @@ PACK_TOML = "pack.toml"
 PACK_FILES = (PACK_TOML, "waivers.csv")  # the pack's own, read by their names: no role to choose
 KINDS = "CSV, TSV, TXT, XLSX, XLSM, Parquet, XML (Common Transfer Files), a zip of them, and pack.toml"
 MAX_FILES = 500  # parts of one form
+# What every form is parsed with. The CSRF check parses a POST's form first and the views get it
+# cached, so these are the limits that hold, for uploads and for every other form.
+FORM_LIMITS = {"max_files": MAX_FILES, "max_fields": 1000, "max_part_size": 64 * 1024}
 MAX_ZIP_ENTRIES = 2000
 UNPACK_FACTOR = 10  # all the zips of one upload unpack to at most this many times the upload limit
 CTF = "ctf"
@@ -59,7 +62,7 @@ def new_folder(settings: Settings, upload_id: str) -> Path:
 
 async def receive(request: Request, settings: Settings, folder: Path) -> Received:
     """Take the form's ``files`` into ``folder``."""
-    form = await request.form(max_files=MAX_FILES, max_part_size=64 * 1024)
+    form = await request.form(**FORM_LIMITS)
     try:
         sent = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         return await run_in_threadpool(take, folder, [(f.filename, f.file) for f in sent], settings)
@@ -289,7 +292,7 @@ class _Sent:
 
 async def receive_batch(request: Request, settings: Settings, new_id: Callable[[], str]) -> BatchReceived:
     """Take the form's ``files`` (a folder's files and/or zips) as packs, each into a new upload folder."""
-    form = await request.form(max_files=MAX_FILES, max_part_size=64 * 1024)
+    form = await request.form(**FORM_LIMITS)
     try:
         sent = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         return await run_in_threadpool(take_batch, [(f.filename, f.file) for f in sent], settings, new_id)

@@ -32,7 +32,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.service.live import LiveServer  # noqa: E402  (the tests' own way to start the server)
+from tests.service.live import LiveServer, wait_for  # noqa: E402  (the tests' own way to start the server)
 
 _spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
 bench_run = importlib.util.module_from_spec(_spec)
@@ -87,12 +87,7 @@ def _finished(status: dict) -> dict | None:
 
 
 def _until(probe):
-    deadline = time.monotonic() + JOURNEY_TIMEOUT
-    while time.monotonic() < deadline:
-        if (value := probe()) is not None:
-            return value
-        time.sleep(POLL)
-    raise TimeoutError(f"not within {JOURNEY_TIMEOUT} s")
+    return wait_for(probe, JOURNEY_TIMEOUT, POLL)
 
 
 def side_by_side(url: str, pack: Path, runs: int) -> dict:

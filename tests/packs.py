@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,3 +181,12 @@ def one_unnotified_deletion(tmp_path: Path) -> Path:
     pack.add_pupil("Ada Example")
     pack.delete("Ada Example", dt.date(2025, 1, 10), "9(1)(g)")
     return pack.write(dt.date(2025, 1, 24))
+
+
+def zipped(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> bytes:
+    """A zip, in memory, of ``files`` (name -> bytes, or pairs, which may repeat a name)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in (files.items() if isinstance(files, Mapping) else files):
+            archive.writestr(name, data)
+    return buffer.getvalue()

@@ -5,11 +5,9 @@ school-history entry and mark is accounted for in each file's input summary."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
-import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from auditor.cli import app
 from auditor.errors import PackError
 from auditor.load import load_pack
 from auditor.load.ctf import source
+from tests.packs import zipped
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_registers" / "example-primary"
@@ -38,14 +37,6 @@ def ctf_pack(root: Path, files: dict[str, bytes], extra: str = "") -> Path:
     for name, data in files.items():
         (root / name).write_bytes(data)
     return root
-
-
-def zipped(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def findings(pack) -> Counter:

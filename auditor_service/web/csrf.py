@@ -21,10 +21,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from auditor_service.uploads import FORM_LIMITS
+
 COOKIE = FIELD = "csrftoken"
 HEADER = "x-csrftoken"
-# The limits every form is parsed with (the check reads it first; handlers get it cached).
-FORM_LIMITS = {"max_files": 500, "max_fields": 1000, "max_part_size": 64 * 1024}
 
 
 class Tokens:

@@ -28,6 +28,17 @@ def need_browser() -> None:
     pytest.skip(message)
 
 
+def wait_for(condition, timeout: float = 120, every: float = 0.02):
+    """``condition()``'s first value that is not None, asked every ``every`` seconds; an
+    AssertionError after ``timeout`` seconds. Bounded, as every loop against a server here is."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (value := condition()) is not None:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout} s")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -4,9 +4,7 @@ inspect job of its own, and the batch's page follows them to the end."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 from pathlib import Path
 
 from markupsafe import escape
@@ -17,6 +15,7 @@ from auditor_service.retention import purge
 from auditor_service.settings import Settings
 from auditor_service.store.models import Batch, Inspection, Job, Upload
 from auditor_service.web.app import create_app
+from tests.packs import zipped
 from tests.service.conftest import csrf_token, run_jobs
 
 SAMPLE = Path(__file__).parents[2] / "sample_registers" / "example-primary"
@@ -39,14 +38,6 @@ def pack_files(folder: str, urn: str, name: str, toml: str | None = None) -> lis
 
 def three_packs(top: str = "packs") -> list[tuple[str, bytes]]:
     return [f for folder, (urn, name) in SCHOOLS.items() for f in pack_files(f"{top}/{folder}", urn, name)]
-
-
-def zipped(files: list[tuple[str, bytes]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files:
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def send(client, files: list[tuple[str, bytes]], token: str | None = None):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import shutil
-import time
 import uuid
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from sqlalchemy import func, select, text
 from auditor_service.jobs import enqueue
 from auditor_service.store import Store, open_store
 from auditor_service.store.models import Inspection, Job, Upload
-from tests.service.live import LiveServer
+from tests.service.live import LiveServer, wait_for
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_registers" / "example-primary"
 
@@ -26,15 +25,6 @@ def put_upload(store: Store, data: Path, pack: Path = SAMPLE) -> str:
     with store.session() as session:
         session.add(Upload(id=upload_id, files="[]"))
     return upload_id
-
-
-def wait_for(condition, timeout: float = 120, every: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (value := condition()) is not None:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"not within {timeout} s")
 
 
 def job_status(store: Store, job_id: int) -> str:

@@ -21,6 +21,7 @@ from auditor_service.store import open_store
 from auditor_service.store.models import Inspection, Job, Upload
 from auditor_service.uploads import ROLES, UNPACK_FACTOR
 from auditor_service.web.app import create_app
+from tests.packs import zipped
 from tests.service.conftest import csrf_token, run_jobs
 
 SAMPLES = Path(__file__).parents[2] / "sample_registers"
@@ -48,14 +49,6 @@ def upload(client, store, settings, files) -> tuple[str, str]:
     page = client.get(f"/uploads/{upload_id}")
     assert page.status_code == 200
     return upload_id, page.text
-
-
-def zipped(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def role_of(page: str, name: str) -> str:
