@@ -1,5 +1,6 @@
 """Run the service: the database brought up to date, jobs a killed server left running queued
-again, the worker processes, an hourly purge of old uploads, and uvicorn on loopback."""
+again, the worker processes, an hourly purge of old uploads, and uvicorn (on loopback, unless
+an authority's server with accounts)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,6 +19,7 @@ from auditor_service.jobs import Workers, recover
 from auditor_service.retention import purge
 from auditor_service.settings import Settings
 from auditor_service.store import open_store
+from auditor_service.store.models import User
 from auditor_service.web.app import create_app
 
 PURGE_EVERY_SECONDS = 3600
@@ -26,14 +29,16 @@ def run(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
     _check_port(settings)
     private_folder(settings.data)
     store = _open(settings)
+    _refuse_open_without_accounts(settings, store)
     recover(store)
     purge(store, settings)
     workers = Workers(settings)
     workers.start()
     stop_purging = threading.Event()
     threading.Thread(target=_purge_hourly, args=(store, settings, stop_purging), daemon=True).start()
+    # The app reads the proxy's headers itself (web/security.py), from the trusted proxy only.
     server = uvicorn.Server(uvicorn.Config(create_app(settings, store), host=settings.host, port=settings.port,
-                                           log_level="warning", access_log=False))
+                                           log_level="warning", access_log=False, proxy_headers=False))
     if on_ready is not None:
         threading.Thread(target=_when_started, args=(server, on_ready), daemon=True).start()
     try:
@@ -68,6 +73,18 @@ def _open(settings: Settings):
         shown = make_url(settings.database_url).render_as_string(hide_password=True)
         reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
         raise PackError(f"--database {shown}", f"cannot be opened: {reason}") from None
+
+
+def _refuse_open_without_accounts(settings: Settings, store) -> None:
+    """Off loopback, anyone on the network could reach it: only with accounts, and an admin."""
+    if settings.on_loopback:
+        return
+    with store.session() as session:
+        admins = session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.disabled.is_(False)))
+    if not admins:
+        store.dispose()
+        raise PackError(f"--host {settings.host}", "is not loopback, and no administrator's account is enabled: "
+                        "first make one with  register-audit users add NAME --role admin")
 
 
 def _purge_hourly(store, settings: Settings, stop: threading.Event) -> None:

@@ -1,5 +1,8 @@
 """An ``inspect`` job: inspect an upload, apply the school's waivers, compare it with the
-school's previous inspection, and store the findings object whole with the rows the pages query."""
+school's previous inspection, and store the findings object whole with the rows the pages query.
+
+A school account's inspection is a self-audit: compared with the school's previous self-audit,
+with no LA waivers applied, and leaving the school's name and authority as the LA has them."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import os
 from sqlalchemy import select, update
 
 from auditor import inspect
+from auditor.errors import PackError
 from auditor.findings import Inspection as Findings
 from auditor.findings import ResolvedFinding
 from auditor.history import compare
@@ -22,6 +26,7 @@ from auditor_service.store.models import FindingRow, Inspection, Job, School, Up
 
 def inspect_upload(store: Store, settings: Settings, job: Job, progress) -> None:
     options = json.loads(job.options)
+    kind = "self_audit" if options.get("self_audit") else "inspection"
     as_of = dt.date.fromisoformat(options["as_of"]) if options.get("as_of") else None
 
     def on_phase(phase: str, done: int | None = None, total: int | None = None) -> None:
@@ -31,18 +36,24 @@ def inspect_upload(store: Store, settings: Settings, job: Job, progress) -> None
                      processes=os.cpu_count() or 1, on_phase=on_phase)
     progress("storing the findings")
     with store.session() as session:
+        upload = session.get(Upload, job.upload_id)
+        if kind == "self_audit" and result.school.urn != upload.urn:
+            raise PackError("pack.toml", f"a self-audit is of the school's own URN {upload.urn}, "
+                                         f"not {result.school.urn}")
+        upload.urn = result.school.urn  # a batch's or an officer's upload is its school's from now on
         school = session.get(School, result.school.urn)
         if school is None:
             school = School(urn=result.school.urn, name=result.school.name, la=result.school.la)
             session.add(school)
-        else:
+        elif kind == "inspection":
             school.name, school.la = result.school.name, result.school.la
-        # A waiver recorded on a finding runs while it has not expired on the date inspected as at.
-        waivers = decisions.waivers(session, school.urn, [f.id for f in result.findings])
-        result = apply_waivers(result, waivers, result.inspection.date)
+        if kind == "inspection":
+            # A waiver recorded on a finding runs while it has not expired on the date inspected as at.
+            waivers = decisions.waivers(session, school.urn, [f.id for f in result.findings])
+            result = apply_waivers(result, waivers, result.inspection.date)
         previous = session.scalars(
             select(Inspection)
-            .where(Inspection.urn == school.urn, Inspection.as_of <= result.inspection.date)
+            .where(Inspection.urn == school.urn, Inspection.kind == kind, Inspection.as_of <= result.inspection.date)
             .order_by(Inspection.as_of.desc(), Inspection.id.desc())
             .limit(1)
         ).first()
@@ -52,8 +63,9 @@ def inspect_upload(store: Store, settings: Settings, job: Job, progress) -> None
                              [ResolvedFinding.model_validate(f.model_dump()) for f in earlier.findings])
         row = Inspection(
             urn=school.urn, upload_id=job.upload_id, previous_id=previous.id if previous else None,
-            batch_id=session.get(Upload, job.upload_id).batch_id,
-            as_of=result.inspection.date, policy=result.inspection.policy,
+            batch_id=upload.batch_id,
+            as_of=result.inspection.date, policy=result.inspection.policy, kind=kind,
+            created_by=options.get("created_by"),
             red=result.count("red"), amber=result.count("amber"), green=result.count("green"),  # not waived
             waived=len(result.waived),
             rows_read=sum(i.rows for i in result.inputs), rows_rejected=sum(i.rejected for i in result.inputs),

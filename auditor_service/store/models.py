@@ -43,6 +43,10 @@ class Upload(Base):
     purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     files: Mapped[str] = mapped_column(Text, default="[]")  # JSON: [{name, bytes}], as received
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    # Whose it is: a school account's upload is its own school's from the start; an officer's
+    # takes its school when inspected. Access to the upload and its jobs follows.
+    urn: Mapped[str | None] = mapped_column(String(16), index=True)
+    created_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class Job(Base):
@@ -78,6 +82,9 @@ class Inspection(Base):
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
     as_of: Mapped[dt.date] = mapped_column(Date)
     policy: Mapped[str] = mapped_column(String(200))
+    # An officer's inspection, or a school's self-audit before the visit (made by a school account).
+    kind: Mapped[str] = mapped_column(String(16), default="inspection", server_default="inspection")
+    created_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     red: Mapped[int] = mapped_column(Integer, default=0)  # counts of findings not waived
     amber: Mapped[int] = mapped_column(Integer, default=0)
@@ -127,3 +134,56 @@ class Decision(Base):
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
 
     __table_args__ = (Index("ix_decisions_school_finding", "urn", "finding_id"),)
+
+
+class User(Base):
+    """An account. An officer sees the schools of their authority (every school when ``la`` is
+    empty: one authority per server); a school account only the school of its URN; an admin
+    the accounts and the audit log, and no pupil data."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # sign-in name, as the proxy sends it too
+    role: Mapped[str] = mapped_column(String(16))  # admin | officer | school
+    urn: Mapped[str | None] = mapped_column(String(16))  # a school account's school
+    la: Mapped[str] = mapped_column(String(300), default="")  # an officer's authority
+    password_hash: Mapped[str | None] = mapped_column(String(300))  # none: signs in through the proxy only
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)  # since the last success
+    last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    password_set_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SignedIn(Base):
+    """A session: the browser holds a random token, the database only its SHA-256, so a copy of
+    the database signs no one in. Ends at sign-out, after idling, or at its absolute limit."""
+
+    __tablename__ = "sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did or saw what, when: append-only (the migration makes the database refuse to
+    change or delete a row)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    actor: Mapped[str] = mapped_column(String(100))  # the account's name, or what was typed at sign-in
+    role: Mapped[str] = mapped_column(String(16), default="")
+    action: Mapped[str] = mapped_column(String(40))  # sign-in, view-inspection, download, waiver, ...
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")  # ok | refused | failed
+    urn: Mapped[str | None] = mapped_column(String(16), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(Integer)
+    upload_id: Mapped[str | None] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(String(500), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -18,6 +19,7 @@ from auditor.resources import reports_dir
 from auditor_service.settings import Settings
 from auditor_service.store import Store
 from auditor_service.web import pages
+from auditor_service.web.access import SignedOut
 from auditor_service.web.csrf import Tokens
 from auditor_service.web.render import page, templates
 from auditor_service.web.security import protect
@@ -41,17 +43,25 @@ def create_app(settings: Settings, store: Store) -> Starlette:
             Route("/static/report.css", _report_css),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers={SignedOut: _signed_out, HTTPException: _http_error, Exception: _internal_error},
     )
     app.state.settings, app.state.store = settings, store
     app.state.templates = templates()
     app.state.csrf = Tokens(_secret(settings))
-    return protect(app, limit=settings.max_upload_bytes, refuse=_refuse_body(settings))
+    return protect(app, settings=settings, refuse=_refuse_body(settings))
 
 
 async def _report_css(request: Request) -> FileResponse:
     """The report's own stylesheet, as the library's report.html inlines it."""
     return FileResponse(reports_dir() / "report.css", media_type="text/css")
+
+
+async def _signed_out(request: Request, exc: SignedOut) -> Response:
+    """A page asked for without a session goes to the sign-in page, and comes back after it."""
+    if request.method in ("GET", "HEAD"):
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?{urlencode({'next': wanted})}", status_code=303)
+    return page(request, "error.html", {"status": 401, "message": exc.detail}, status=401)
 
 
 async def _http_error(request: Request, exc: HTTPException) -> HTMLResponse:

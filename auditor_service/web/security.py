@@ -6,6 +6,7 @@ of pupil pages, and a cap on what one request may send; and a CSRF token on ever
 from __future__ import annotations
 
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1"]
 
@@ -77,9 +78,27 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def protect(app, *, limit: int, refuse):
-    """Wrap ``app`` in every layer above, outermost first: Host check, headers, size cap. (The
-    CSRF check wraps each POST route: ``web/csrf.py``.)"""
-    app = BodyLimit(app, limit, refuse)
+class RememberPeer:
+    """Keeps the address of the machine that sent the request (``scope["peer"]``) before the
+    proxy's headers replace the client's: only that machine's user header is believed."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            scope["peer"] = scope.get("client")
+        await self.app(scope, receive, send)
+
+
+def protect(app, *, settings, refuse):
+    """Wrap ``app`` in every layer above, outermost first: the proxy's headers (from the trusted
+    proxy only), Host check, headers, size cap. (The CSRF check wraps each POST route:
+    ``web/csrf.py``.)"""
+    app = BodyLimit(app, settings.max_upload_bytes, refuse)
     app = SecurityHeaders(app)
-    return TrustedHostMiddleware(app, allowed_hosts=LOCAL_HOSTS)
+    app = TrustedHostMiddleware(app, allowed_hosts=LOCAL_HOSTS + settings.public_hosts)
+    if settings.trusted_proxy:
+        # The scheme (https: cookies marked Secure) and the user's address, as the proxy says.
+        app = ProxyHeadersMiddleware(app, trusted_hosts=[settings.trusted_proxy])
+    return RememberPeer(app)

@@ -100,3 +100,36 @@ def browser(tmp_path):
     driver.downloads = downloads
     yield driver
     driver.quit()
+
+
+# ---- accounts ------------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+# One of each: an officer of Northshire, two schools (990001 is the sample's), another
+# authority's officer, and an admin. Each signs in with PASSWORD.
+ACCOUNTS = {
+    "olive": {"role": "officer", "la": "Northshire"},
+    "oscar": {"role": "officer", "la": "Southshire"},
+    "sam": {"role": "school", "urn": "990001"},
+    "sid": {"role": "school", "urn": "990002"},
+    "ada": {"role": "admin"},
+}
+
+
+@pytest.fixture
+def users(store) -> dict[str, dict]:
+    """The accounts above, in the store: the service now needs a sign-in for every page."""
+    from auditor_service import accounts
+
+    with store.session() as session:
+        for name, account in ACCOUNTS.items():
+            accounts.add(session, name, account["role"], urn=account.get("urn"), la=account.get("la", ""),
+                     password=PASSWORD)
+    return ACCOUNTS
+
+
+def sign_in(client: TestClient, name: str, password: str = PASSWORD):
+    """Sign ``client`` in as ``name`` (its session cookie kept); the response to the form."""
+    client.cookies.delete("session")
+    return client.post("/sign-in", data={"csrftoken": csrf_token(client), "name": name, "password": password},
+                       follow_redirects=False)

@@ -392,7 +392,7 @@ def test_inspect_queues_the_job_with_its_options_and_the_job_makes_an_inspection
     with store.session() as session:
         job = session.get(Job, job_id)
         assert (job.kind, job.upload_id, json.loads(job.options)) == (
-            "inspect", upload_id, {"as_of": "2025-03-14", "policy": "statutory"})
+            "inspect", upload_id, {"as_of": "2025-03-14", "policy": "statutory", "self_audit": False, "created_by": ""})
     toml = pack_toml(settings, upload_id)
     assert 'urn = "990001"' in toml and "date = 2025-03-14" in toml and "period_start = 2024-09-02" in toml
     assert "# CHECK" not in toml  # what init asked the user to check is set, and says so no more

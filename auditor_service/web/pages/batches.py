@@ -30,7 +30,7 @@ NOT_USED = "not-used.json"
 
 
 def new_batch(request: Request):
-    permit(request, "upload")
+    permit(request, "batch")
     return page(request, "batch_new.html", _new_context(request))
 
 
@@ -46,7 +46,7 @@ def _batch_folder(settings: Settings, batch_id: int):
 
 
 async def create_batch(request: Request):
-    permit(request, "upload")
+    who = permit(request, "batch")
     settings, store = request.app.state.settings, request.app.state.store
     try:
         received = await receive_batch(request, settings, lambda: secrets.token_hex(16))
@@ -64,7 +64,8 @@ async def create_batch(request: Request):
             session.flush()
             batch_id = batch.id
             for pack in received.packs:
-                session.add(Upload(id=pack.upload_id, batch_id=batch_id, files=json.dumps(pack.received.files)))
+                session.add(Upload(id=pack.upload_id, batch_id=batch_id, files=json.dumps(pack.received.files),
+                                   created_by=who.name))
         if received.not_used:
             folder = _batch_folder(settings, batch_id)
             folder.mkdir(parents=True, exist_ok=True)
@@ -86,7 +87,7 @@ def _name(received) -> str:
 
 
 def show_batch(request: Request):
-    permit(request, "view-batch")
+    permit(request, "batch")
     batch_id = request.path_params["batch_id"]
     settings = request.app.state.settings
     with request.app.state.store.session() as session:

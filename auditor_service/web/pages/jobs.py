@@ -12,18 +12,21 @@ from starlette.routing import Route
 
 from auditor.errors import PackError
 from auditor.load.pack import read_config
-from auditor_service.store.models import Job
+from auditor_service.store.models import Job, Upload
 from auditor_service.web.access import permit
 from auditor_service.web.render import page
 
 FINISHED = ("done", "failed")
 
 
-def _job(request: Request) -> Job:
+def _job(request: Request, action: str) -> Job:
+    """The job of the path, once the actor may ``action`` on its upload's school; else 404."""
     with request.app.state.store.session() as session:
         job = session.get(Job, request.path_params["job_id"])
         if job is None:
+            permit(request, action)
             raise HTTPException(404)
+        permit(request, action, session.get(Upload, job.upload_id).urn, upload_id=job.upload_id)
         session.expunge(job)
     return job
 
@@ -37,8 +40,7 @@ def next_page(job: Job) -> str:
 
 
 def show_job(request: Request):
-    permit(request, "view-job")
-    job = _job(request)
+    job = _job(request, "view-upload")
     if job.status == "done":
         return RedirectResponse(next_page(job), status_code=303)
     return page(request, "job.html", {"job": job, "refresh": job.status not in FINISHED,
@@ -55,8 +57,7 @@ def _school(root: Path) -> str | None:
 
 
 def job_status(request: Request):
-    permit(request, "view-job")
-    job = _job(request)
+    job = _job(request, "follow-job")
     return JSONResponse({
         "id": job.id, "kind": job.kind, "status": job.status, "phase": job.phase, "done": job.done,
         "total": job.total, "error": job.error, "next": next_page(job) if job.status in FINISHED else None,

@@ -53,7 +53,7 @@ def _new_context(request: Request, **extra) -> dict:
 
 
 async def create_upload(request: Request):
-    permit(request, "upload")
+    who = permit(request, "upload")
     settings, store = request.app.state.settings, request.app.state.store
     upload_id = secrets.token_hex(16)
     folder = new_folder(settings, upload_id)
@@ -68,25 +68,27 @@ async def create_upload(request: Request):
         return page(request, "upload_new.html", _new_context(request, errors=[problem], refused=received.refused),
                     status=400)
     with store.session() as session:
-        session.add(Upload(id=upload_id, files=json.dumps(received.files)))
+        # A school account's upload is its own school's from the start.
+        session.add(Upload(id=upload_id, files=json.dumps(received.files), created_by=who.name,
+                           urn=who.urn if who.role == "school" else None))
     enqueue(store, "validate", upload_id)
     return RedirectResponse(f"/uploads/{upload_id}", status_code=303)
 
 
 def show_upload(request: Request):
-    permit(request, "upload")
     upload, job = _upload_and_job(request)
     return _show(request, upload, job)
 
 
 def _upload_and_job(request: Request) -> tuple[Upload, Job | None]:
+    """The upload of the path and its latest reading, once the actor may see it; else 404."""
     upload_id = request.path_params["upload_id"]
-    if not _UPLOAD_ID.fullmatch(upload_id):
-        raise HTTPException(404)
     with request.app.state.store.session() as session:
-        upload = session.get(Upload, upload_id)
+        upload = session.get(Upload, upload_id) if _UPLOAD_ID.fullmatch(upload_id) else None
         if upload is None:
+            permit(request, "view-upload")
             raise HTTPException(404)
+        permit(request, "view-upload", upload.urn, upload_id=upload.id)
         job = session.scalars(select(Job).where(Job.upload_id == upload_id, Job.kind == "validate")
                               .order_by(Job.id.desc()).limit(1)).first()
         session.expunge_all()
@@ -161,7 +163,6 @@ def _policies(result: dict) -> list[str]:
 
 async def correct_files(request: Request):
     """The choices of role, preset, layout and columns, written into pack.toml; validated again."""
-    permit(request, "upload")
     upload, job = _upload_and_job(request)
     result = _result(job)
     if result is None:
@@ -208,8 +209,8 @@ FIELDS = {
 
 async def start_inspection(request: Request):
     """The school, dates and policy written into pack.toml, and the inspection queued."""
-    permit(request, "inspect")
     upload, job = _upload_and_job(request)
+    who = permit(request, "inspect", upload.urn, upload_id=upload.id)
     result = _result(job)
     form = await request.form()
     values = {key: str(form.get(key) or "").strip() for key in FIELDS}
@@ -219,6 +220,8 @@ async def start_inspection(request: Request):
     errors: dict[str, str] = {}
     if not re.fullmatch(r"\d{6}", values["urn"]):
         errors["urn"] = "Enter the school's URN: 6 digits, like 100001"
+    elif who.role == "school" and values["urn"] != who.urn:
+        errors["urn"] = f"A self-audit is of your own school: URN {who.urn}"
     for key in ("name", "la"):
         if not values[key]:
             errors[key] = f"Enter {FIELDS[key]}"
@@ -237,10 +240,14 @@ async def start_inspection(request: Request):
         errors["policy"] = "Choose a policy"
     if errors:
         return _show(request, upload, job, inspect_errors=errors, values=values, status=400)
+    permit(request, "inspect", values["urn"], upload_id=upload.id)  # an officer's own authority's school
+    with request.app.state.store.session() as session:
+        session.get(Upload, upload.id).urn = values["urn"]  # the upload is that school's from now on
     write_inspection(request.app.state.settings.uploads / upload.id, urn=values["urn"], name=values["name"],
                      la=values["la"], as_of=dates["as_of"], period_start=dates["period_start"], policy=values["policy"])
     job_id = enqueue(request.app.state.store, "inspect", upload.id, as_of=dates["as_of"].isoformat(),
-                     policy=values["policy"])
+                     policy=values["policy"], self_audit=who.role == "school",
+                     created_by=who.name)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
