@@ -51,13 +51,13 @@ def test_a_wrong_password_says_the_same_as_an_unknown_name_and_both_are_logged(c
 def test_failed_sign_ins_are_slowed_down_then_lock_the_account(store, users):
     start = dt.datetime(2026, 12, 1, 9, 0)
     with store.session() as session:
-        for attempt in range(accounts.THROTTLE_AFTER):
+        for _ in range(accounts.THROTTLE_AFTER):
             assert accounts.sign_in(session, "olive", "wrong", at=start).reason == "wrong password"
         # The next try within the wait is refused without the password being checked, even the right one.
         refused = accounts.sign_in(session, "olive", PASSWORD, at=start + dt.timedelta(seconds=1))
         assert refused.user is None and refused.reason == "throttled" and "wait 1 seconds" in refused.problem
         at = start
-        for attempt in range(accounts.LOCK_AFTER - accounts.THROTTLE_AFTER):
+        for _ in range(accounts.LOCK_AFTER - accounts.THROTTLE_AFTER):
             at += dt.timedelta(seconds=accounts.LONGEST_WAIT)
             result = accounts.sign_in(session, "olive", "wrong", at=at)
         assert result.reason == "wrong password; locked" and "locked for 15 minutes" in result.problem
