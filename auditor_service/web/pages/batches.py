@@ -22,7 +22,7 @@ from auditor_service.jobs import enqueue
 from auditor_service.settings import Settings
 from auditor_service.store.models import Batch, Inspection, Job, Upload
 from auditor_service.uploads import KINDS, MAX_FILES, BatchRefused, receive_batch
-from auditor_service.web.access import permit
+from auditor_service.web.access import may, permit
 from auditor_service.web.pages.jobs import FINISHED
 from auditor_service.web.render import page
 
@@ -95,6 +95,11 @@ def show_batch(request: Request):
         if batch is None:
             raise HTTPException(404)
         uploads = session.scalars(select(Upload).where(Upload.batch_id == batch_id)).all()
+        # Only the packs of schools the officer may see (a pack not yet inspected names no school).
+        shown = [upload for upload in uploads if upload.urn is None or may(request, "view-school", upload.urn)]
+        if uploads and not shown:
+            permit(request, "view-school", uploads[0].urn)  # another authority's batch: refused, and recorded
+        uploads = shown
         jobs: dict[str, Job] = {}
         for job in session.scalars(select(Job).where(Job.upload_id.in_([u.id for u in uploads]), Job.kind == "inspect")
                                    .order_by(Job.id)):

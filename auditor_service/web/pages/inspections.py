@@ -43,7 +43,7 @@ def _inspection(session: Session, request: Request, action: str) -> Inspection:
     if inspection is None:
         permit(request, action)
         raise HTTPException(404, "There is no inspection with that number. It may have been made on another computer.")
-    permit(request, action, inspection.urn)
+    permit(request, action, inspection.urn, inspection_id=inspection.id)
     return inspection
 
 
