@@ -7,7 +7,8 @@ cookie's signature holds. Another site's page can neither read the cookie nor se
 asgi-csrf did this until python-multipart 0.0.25 removed the parser argument it passes; the
 versions it still works with carry published denial-of-service flaws, so the check sits here, on
 Starlette's own form parsing, and every POST route is wrapped by ``protected`` when the routes
-are collected (``pages.routes``)."""
+are collected (``pages.routes``). The form parsed there is the one the view reads (Starlette
+keeps it); a field holding NUL, which PostgreSQL cannot store as text, is refused there too."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from auditor_service.uploads import FORM_LIMITS
 
 COOKIE = FIELD = "csrftoken"
 HEADER = "x-csrftoken"
+NUL_REFUSED = "A field of the form holds a NUL character, which is not text. Type the value again, or paste it as plain text."
 
 
 class Tokens:
@@ -68,11 +70,12 @@ def protected(endpoint: Callable[[Request], Response | Awaitable[Response]]):
         held = request.cookies.get(COOKIE)
         if not request.app.state.csrf.valid(held):  # refused before a byte of the body is parsed
             raise HTTPException(403)
-        sent = request.headers.get(HEADER)
-        if sent is None:
-            sent = (await request.form(**FORM_LIMITS)).get(FIELD)
+        form = await request.form(**FORM_LIMITS)
+        sent = request.headers.get(HEADER, form.get(FIELD))
         if not isinstance(sent, str) or not secrets.compare_digest(sent, held):
             raise HTTPException(403)
+        if any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items()):
+            raise HTTPException(400, NUL_REFUSED)  # no database holds it in text: refused before any is asked
         if iscoroutinefunction(endpoint):
             return await endpoint(request)
         return await run_in_threadpool(endpoint, request)

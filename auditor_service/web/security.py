@@ -78,6 +78,20 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+class RefuseNul:
+    """Refuses (400) a path or query holding NUL: no database stores it in text and no file name
+    holds it, so no page could answer it but with an error of its own. (A form's fields: the
+    CSRF check, ``web/csrf.py``.)"""
+
+    def __init__(self, app, refuse):
+        self.app, self.refuse = app, refuse
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            return await self.refuse(scope, receive, send, status=400, size=None)
+        await self.app(scope, receive, send)
+
+
 class RememberPeer:
     """Keeps the address of the machine that sent the request (``scope["peer"]``) before the
     proxy's headers replace the client's: only that machine's user header is believed."""
@@ -93,9 +107,10 @@ class RememberPeer:
 
 def protect(app, *, settings, refuse):
     """Wrap ``app`` in every layer above, outermost first: the proxy's headers (from the trusted
-    proxy only), Host check, headers, size cap. (The CSRF check wraps each POST route:
+    proxy only), Host check, headers, no NUL, size cap. (The CSRF check wraps each POST route:
     ``web/csrf.py``.)"""
     app = BodyLimit(app, settings.max_upload_bytes, refuse)
+    app = RefuseNul(app, refuse)
     app = SecurityHeaders(app)
     app = TrustedHostMiddleware(app, allowed_hosts=LOCAL_HOSTS + settings.public_hosts)
     if settings.trusted_proxy:

@@ -24,7 +24,7 @@ from auditor.models import ATTENDANCE_LAYOUTS
 from auditor.policy import bundled_policies
 from auditor.values import parse_date
 from auditor_service.jobs import enqueue
-from auditor_service.store.models import Job, Upload
+from auditor_service.store.models import Job, School, Upload
 from auditor_service.uploads import (
     KINDS,
     PACK_TOML,
@@ -41,6 +41,7 @@ from auditor_service.web.render import page, uk_date
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 SPECS = {spec.key: spec for spec in FILES}
 PLACEHOLDER_URN = "000000"  # what `init` writes when it cannot know the URN
+NAME_LIMIT = School.__table__.c.name.type.length  # a school's name and authority (School.la is as long)
 
 
 def new_inspection(request: Request):
@@ -225,6 +226,8 @@ async def start_inspection(request: Request):
     for key in ("name", "la"):
         if not values[key]:
             errors[key] = f"Enter {FIELDS[key]}"
+        elif len(values[key]) > NAME_LIMIT or not values[key].isprintable():  # what the database can hold
+            errors[key] = f"Enter {FIELDS[key]} in {NAME_LIMIT} characters or fewer, with no control characters"
     dates = {}
     for key in ("as_of", "period_start"):
         if not values[key]:
