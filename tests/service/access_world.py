@@ -46,6 +46,7 @@ class Made:
     inspection_id: int | None = None
     finding_id: str | None = None
     batch_id: int | None = None
+    kind: str | None = None  # the inspection's: an LA's inspection, or a school's self-audit
 
     def params(self, only: str | None = None) -> dict[str, str]:
         """The path parameters that name this school's things (those it has; or ``only`` one)."""
@@ -148,7 +149,8 @@ def of_upload(world: World, upload_id: str) -> Made:
         finding_id = session.scalar(select(FindingRow.finding_id).where(
             FindingRow.inspection_id == inspection.id).order_by(FindingRow.id).limit(1)) if inspection else None
         return Made(urn=upload.urn, upload_id=upload_id, job_id=job_id, finding_id=finding_id,
-                    inspection_id=inspection.id if inspection else None, batch_id=upload.batch_id)
+                    inspection_id=inspection.id if inspection else None, batch_id=upload.batch_id,
+                    kind=inspection.kind if inspection else None)
 
 
 def batch_files(school: dict) -> list[tuple[str, bytes]]:
