@@ -62,6 +62,7 @@ class Job(Base):
     done: Mapped[int] = mapped_column(Integer, default=0)  # progress within the phase
     total: Mapped[int] = mapped_column(Integer, default=0)
     worker_pid: Mapped[int | None] = mapped_column(Integer)
+    worker_host: Mapped[str | None] = mapped_column(String(255))  # the machine whose process ``worker_pid`` is
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
