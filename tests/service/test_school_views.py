@@ -166,6 +166,9 @@ def test_a_schools_home_is_its_own_page_and_its_new_inspection_is_a_self_audit_o
     sign_in(client, "sam")
     home = client.get("/", follow_redirects=False)
     assert home.status_code == 303 and home.headers["location"] == "/schools/990001"
+    first = client.get("/schools/990001")  # before its first self-audit: its page, with the way to one
+    assert first.status_code == 200 and 'id="no-inspections"' in first.text and 'href="/inspections/new"' in first.text
+    assert client.get("/schools/990003").status_code == 404  # no other school's, known or not
     new = client.get("/inspections/new").text
     assert "<h1>New self-audit</h1>" in new and "URN 990001" in new
     # Its upload names another school in its pack.toml: the form offers only its own URN.

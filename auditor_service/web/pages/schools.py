@@ -74,11 +74,13 @@ class Visit:
 
 def school(request: Request):
     urn = request.path_params["urn"]
-    permit(request, "view-school", urn)
+    who = permit(request, "view-school", urn)
     settings = request.app.state.settings
     today = dt.date.today()
     with request.app.state.store.session() as session:
         found = session.get(School, urn)
+        if found is None and who.urn == urn:  # a school account's home, before its first self-audit
+            found = School(urn=urn, name="Your school", la="")
         if found is None:
             raise HTTPException(404, f"There is no school with URN {urn} here.")
         visits = _history(session, urn)
