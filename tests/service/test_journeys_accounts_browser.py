@@ -100,7 +100,7 @@ def _shows_no_such_page(driver, url: str) -> None:
 
 
 def _stored_counts(live_server, inspection_id: int) -> dict[str, int]:
-    row, findings = _stored(live_server, inspection_id)
+    row = _stored(live_server, inspection_id)[0]
     return {severity: getattr(row, severity) for severity in ("red", "amber", "green")}
 
 

@@ -109,7 +109,7 @@ def test_the_downloads_a_school_gets_hold_no_la_notes(client, decided):
     }
     rows = list(csv.DictReader(io.StringIO(texts["findings.csv"])))
     assert any(decided["waived"] in row.values() for row in rows)
-    for name, text in texts.items():
+    for text in texts.values():
         _no_la_notes(text)
     sign_in(client, "olive")
     assert REASON in client.get(f"{base}/findings.csv").content.decode("utf-8-sig")

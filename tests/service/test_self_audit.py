@@ -125,7 +125,7 @@ def test_a_self_audit_is_never_the_latest_inspection_for_actions_the_cme_list_or
         assert decisions.latest_inspection(session, "990001").id == visit
         assert decisions.latest_inspection(session, "990001", decisions.SELF_AUDIT).id == audit
         assert [a.finding_id for a in decisions.open_actions(session, "990001")] == [FIXED]
-    _, rows, ids = table(client.get("/schools/990001").text, "actions")
+    _, rows, _ = table(client.get("/schools/990001").text, "actions")
     assert len(rows) == 1 and "Send the LA the admission return" in rows[0]
     authority = client.get("/authority").text
     _, rows, _ = table(authority, "latest")

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
@@ -34,7 +34,7 @@ class Listed:
     latest: Inspection | None
     inspections: int
     self_audits: int
-    latest_self_audit: Inspection | None
+    latest_self_audit: Row | None  # its id and as_of
 
 
 def schools(request: Request):
@@ -44,9 +44,9 @@ def schools(request: Request):
         counts = {(urn, kind): n for urn, kind, n in session.execute(
             in_authority(select(Inspection.urn, Inspection.kind, func.count())
                          .group_by(Inspection.urn, Inspection.kind), session, who.la))}
-        audits = {row.urn: row for row in session.scalars(in_authority(
-            select(Inspection).where(Inspection.kind == SELF_AUDIT).order_by(Inspection.as_of, Inspection.id),
-            session, who.la))}  # the last of each school's is its latest
+        audits = {row.urn: row for row in session.execute(in_authority(
+            select(Inspection.urn, Inspection.id, Inspection.as_of).where(Inspection.kind == SELF_AUDIT)
+            .order_by(Inspection.as_of, Inspection.id), session, who.la))}  # the last of each school's is its latest
         urns = {urn for urn, _ in counts}
         found = session.scalars(select(School).where(School.urn.in_(urns))).all()
     listed = [Listed(school, latest.get(school.urn), counts.get((school.urn, LA_INSPECTION), 0),
