@@ -24,10 +24,10 @@ from starlette.routing import Route
 
 from auditor.findings import Inspection as Findings
 from auditor.report import SCREEN, report_context, write_csv, write_json, write_pdf, write_xlsx
-from auditor_service import decisions
+from auditor_service import audit, decisions
 from auditor_service.self_audit import before_the_visit
 from auditor_service.store.models import FindingRow, Inspection, Upload
-from auditor_service.web.access import actor, may, permit
+from auditor_service.web.access import actor, address, may, permit
 from auditor_service.web.render import page
 
 DOWNLOADS = {
@@ -124,6 +124,9 @@ async def decide(request: Request) -> Response:
 
 def _decide(request: Request, form: dict[str, str]) -> Response:
     finding_id = request.path_params["finding_id"]
+    who = actor(request)
+    if who is not None and who.role != "local":
+        form = {**form, "recorded_by": who.name}  # an account records under its own name, whatever was sent
     with request.app.state.store.session() as session:
         inspection = _inspection(session, request, "decide")
         if inspection.kind == decisions.SELF_AUDIT:
@@ -138,6 +141,9 @@ def _decide(request: Request, form: dict[str, str]) -> Response:
             failed = {"finding": finding_id, "kind": proposed.kind, "errors": proposed.errors, "values": form}
             return _page(request, session, inspection, failed=failed, status=400)
         decisions.record(session, inspection, finding, proposed)
+    audit.record(request.app.state.store, actor=who.name or proposed.recorded_by, role=who.role, action=proposed.kind,
+                 urn=inspection.urn, inspection_id=inspection.id, path=request.url.path, address=address(request),
+                 detail=f"finding {finding_id}" + (f", until {proposed.on:%d/%m/%Y}" if proposed.on else ""))
     response = RedirectResponse(f"/inspections/{inspection.id}#{finding_id}", status_code=303)
     # Remembered for the next form: who records a decision is said on each one.
     response.set_cookie("recorded_by", quote(proposed.recorded_by), max_age=NAME_COOKIE_DAYS * 86400,
