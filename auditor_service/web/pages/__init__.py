@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from auditor_service.web.csrf import protected
 
-AREAS = ["home", "uploads", "jobs", "inspections", "schools", "authority", "batches"]
+AREAS = ["home", "uploads", "jobs", "inspections", "schools", "authority", "batches", "rules", "policies"]
 SAFE_METHODS = {"GET", "HEAD"}
 
 

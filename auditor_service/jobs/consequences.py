@@ -1,0 +1,117 @@
+"""A ``consequences`` job: what a saved draft policy would change. The upload's files (a school's
+latest inspection, or the sample pack) are inspected as at the same date under the policy in force
+and under the draft, and the findings compared by their stable ids; then every scenario of the
+rules the draft touches is run under the draft and under the policy it extends, with the
+project's own steps and engine, and those whose outcome differs are kept. The result is stored
+as JSON in ``Job.result``; nothing else is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from auditor import inspect
+from auditor.errors import PackError
+from auditor.findings import Finding
+from auditor.policy import load_policy
+from auditor.rules import load_rules
+from auditor_service.settings import Settings
+from auditor_service.store import Store
+from auditor_service.store.models import Job
+
+KIND = "consequences"
+
+
+def sample_pack() -> Path | None:
+    """The sample pack bundled with a source checkout (a fictional school), if it is there."""
+    folder = Path(__file__).resolve().parents[2] / "sample_registers" / "example-primary"
+    return folder if (folder / "pack.toml").is_file() else None
+
+
+def consequences(store: Store, settings: Settings, job: Job, progress) -> dict:
+    options = json.loads(job.options)
+    draft_file = Path(options["draft_file"])
+    if not draft_file.is_file():
+        raise PackError(draft_file.name, "the draft is no longer saved here")
+    folder = settings.uploads / job.upload_id
+    if not (folder / "pack.toml").is_file():
+        raise PackError("the upload", "its files were deleted when the retention period ended")
+    as_of = dt.date.fromisoformat(options["as_of"]) if options.get("as_of") else None
+    draft = load_policy(str(draft_file))
+
+    progress("inspecting under the policy in force", 0, 2)
+    before = inspect(folder, as_of=as_of, processes=os.cpu_count() or 1)
+    progress("inspecting under the draft", 1, 2)
+    after = inspect(folder, as_of=as_of, policy=str(draft_file), processes=os.cpu_count() or 1)
+    changes = compare_findings(before.findings, after.findings)
+
+    touched = touched_rules(load_policy(options["base"]), draft)
+    scenarios = changed_scenarios(draft, load_policy(options["base"]), touched, progress)
+    result = {
+        "draft": options["draft"],
+        "base": options["base"],
+        "in_force": before.inspection.policy,
+        "in_force_title": before.inspection.policy_title,
+        "school": before.school.name,
+        "urn": before.school.urn,
+        "as_of": before.inspection.date.isoformat(),
+        "inspection_id": options.get("inspection_id"),
+        "sample": bool(options.get("sample")),
+        "touched_rules": touched,
+        **changes,
+        **scenarios,
+    }
+    return {"result": json.dumps(result)}
+
+
+def touched_rules(base, draft) -> list[str]:
+    """The rules that use a threshold whose values the draft changes."""
+    changed = {name for name, threshold in draft.thresholds.items() if threshold.values != base.thresholds[name].values}
+    return [rule.code for rule in load_rules() if changed & set(rule.uses)]
+
+
+def compare_findings(before: list[Finding], after: list[Finding]) -> dict:
+    """Added, removed and changed-severity findings, by stable finding id."""
+    was = {f.id: f for f in before}
+    now = {f.id: f for f in after}
+    return {
+        "added": [_brief(f) for f in after if f.id not in was],
+        "removed": [_brief(f) for f in before if f.id not in now],
+        "changed": [_brief(now[i]) | {"was": was[i].severity} for i in now if i in was and now[i].severity != was[i].severity],
+    }
+
+
+def _brief(finding: Finding) -> dict:
+    return {"id": finding.id, "rule": finding.rule, "title": finding.title, "severity": finding.severity,
+            "pupil": finding.pupil, "summary": finding.summary}
+
+
+def changed_scenarios(draft, base, rule_codes: list[str], progress) -> dict:
+    """The scenarios of ``rule_codes`` whose outcome under the draft differs from under its base."""
+    from auditor.scenarios.run import run_scenarios
+
+    if not rule_codes:
+        return {"scenarios_run": 0, "scenarios": []}
+
+    def told(what: str):
+        return lambda done, total: progress(f"running the scenarios {what}", done, total)
+
+    under_base = {o.scenario.id: o for o in run_scenarios(base, rule_codes=rule_codes, on_progress=told("as they are"))}
+    under_draft = run_scenarios(draft, rule_codes=rule_codes, on_progress=told("under the draft"))
+    changed = []
+    for outcome in under_draft:
+        before = under_base[outcome.scenario.id]
+        if outcome.passed != before.passed:
+            scenario = outcome.scenario
+            failing = outcome if not outcome.passed else before
+            changed.append({
+                "id": scenario.id, "name": scenario.name, "feature": scenario.feature,
+                "rule": next((code for code in rule_codes if code in scenario.feature), rule_codes[0]),
+                "steps": [[step.keyword, step.text] for step in scenario.steps],
+                "passes_now": before.passed, "passes_under_draft": outcome.passed,
+                "failed_step": failing.failed_step.text if failing.failed_step else None,
+                "message": failing.message,
+            })
+    return {"scenarios_run": len(under_draft), "scenarios": changed}
