@@ -40,6 +40,16 @@ def features_dir() -> Path:
     return _shipped("features")
 
 
+def feature_data_dir() -> Path:
+    """Files the feature files' steps read: the Common Transfer Files (``ctf/``) DQ009's scenarios name.
+    They are the tests' own CTFs (``tests/data``), shipped with the features so that an installed
+    tool runs every scenario."""
+    for candidate in (_PACKAGE / "_shipped" / "feature-data", _PACKAGE.parent / "tests" / "data"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("register-auditor is missing its feature-data/ folder (broken install?)")
+
+
 def read_yaml(path: Path) -> Any:
     """A YAML file's data, with libyaml's parser when PyYAML was built with it (ten times faster)."""
     return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
