@@ -12,10 +12,11 @@ from markupsafe import escape
 from auditor import inspect
 from auditor.policy import load_policy
 from auditor.rules import load_rules
-from auditor.scenarios.parse import rule_codes_of
+from auditor.scenarios.parse import Step, rule_codes_of
 from auditor.resources import features_dir, policies_dir
 from auditor_service.jobs.consequences import sample_pack
 from auditor_service.store.models import Job, Upload, _now
+from auditor_service.web.pages.rules import grid
 from tests.service.conftest import csrf_token, run_jobs
 from tests.service.test_inspections import inspect_sample
 
@@ -69,9 +70,15 @@ def test_a_scenario_register_is_drawn_as_the_report_draws_one(client):
     assert ".register th.week" in css.text and ".mark.closed" in css.text and "--line:" in css.text
 
 
-def test_other_tables_are_shown_as_tables(client):
-    html = client.get("/rules/REG001").text
-    assert '<table class="table step-table">' in html or "Examples" not in html
+def test_a_table_that_is_not_a_register_is_no_grid():
+    register = (("week of", "Mon", "Tue", "Wed", "Thu", "Fri"), ("06/01/2025", "NN", "/C2", "", "##", "OO"))
+    weeks = grid(Step("Given", "given", "the attendance register reads", register))
+    assert [(d.am.code, d.pm.code) for d in weeks[0].days] == [("N", "N"), ("/", "C2"), (None, None), ("#", "#"), ("O", "O")]
+    for table in ((("pupil", "upn"), ("Ada", "A123")),  # another kind of table
+                  (register[0], ("06/01/2025", "N!", "", "", "", "")),  # not a code
+                  (register[0], ("06/01/2025", "NNN", "", "", "", "")),  # three sessions in a day
+                  (register[0], ("the sixth", "NN", "", "", "", ""))):  # not a date
+        assert grid(Step("Given", "given", "a table", table)) is None
 
 
 @pytest.mark.parametrize("feature", sorted(features_dir().glob("*.feature")), ids=lambda p: p.stem)
