@@ -101,7 +101,7 @@ def grid(step: Step) -> list[Week] | None:
         days = []
         for offset, cell in enumerate(row[1:]):
             marks = tokenise(cell)
-            if len(marks) not in (0, 2):
+            if marks is None or len(marks) not in (0, 2):
                 return None  # not a register the grid can draw: shown as a table
             am, pm = (Session(code, True) for code in marks) if marks else (Session(None, None),) * 2
             days.append(Day(monday + dt.timedelta(days=offset), am, pm))
@@ -109,14 +109,14 @@ def grid(step: Step) -> list[Week] | None:
     return weeks
 
 
-def tokenise(cell: str) -> list[str]:
+def tokenise(cell: str) -> list[str] | None:
     """'NN' -> [N, N]; 'C2C2' -> [C2, C2]; '/C2' -> [/, C2]: the longest code first, as the steps read a cell."""
     codes = sorted(regulations().all_codes, key=len, reverse=True)
     cell, marks = cell.strip(), []
     while cell:
         code = next((c for c in codes if cell.startswith(c)), None)
         if code is None:
-            return []
+            return None  # not a register's cell
         marks.append(code)
         cell = cell[len(code):].lstrip()
     return marks
