@@ -20,6 +20,7 @@ from auditor import catalogue
 from auditor.regulations import regulations
 from auditor.resources import reports_dir
 from auditor.rules import Rule, find_rule
+from auditor.scenarios.builder import tokenise_marks
 from auditor.scenarios.parse import Feature, Step, features
 from auditor.values import parse_date
 from auditor_service.web.access import permit
@@ -45,7 +46,8 @@ def rule_page(request: Request) -> Response:
         "entry": catalogue.entry(rule),
         "bases": legal_bases(rule),
         "policies": all_policies(request.app.state.settings),
-        "features": features_of(rule.code),
+        "features": (shown := features_of(rule.code)),
+        "legend": legend(shown),
         "grid": grid,
         "week_row": week_row(),
         "weekdays": WEEKDAYS,
@@ -57,6 +59,17 @@ def legal_bases(rule: Rule) -> list[tuple[str, str]]:
     named = {era.id: era.name for era in regulations().eras}
     return [("In any era" if era == "any" else named.get(era, f"{era} Regulations"), text)
             for era, text in rule.legal_basis.items()]
+
+
+def legend(shown: list[Feature]) -> list[tuple[str, str]]:
+    """Each attendance code the registers shown use, with its category under the regulations
+    (the latest era's, else the era it belongs to)."""
+    used = sorted({session.code for feature in shown for scenario in feature.scenarios
+                   for step in (*feature.background, *scenario.all_steps) for week in (grid(step) or ())
+                   for day in week.days for session in (day.am, day.pm) if session.code})
+    eras = list(reversed(regulations().eras))
+    return [(code, next(era.code_category[code] for era in eras if code in era.code_category).replace("_", " "))
+            for code in used]
 
 
 def features_of(code: str) -> list[Feature]:
@@ -100,26 +113,16 @@ def grid(step: Step) -> list[Week] | None:
             return None
         days = []
         for offset, cell in enumerate(row[1:]):
-            marks = tokenise(cell)
-            if marks is None or len(marks) not in (0, 2):
-                return None  # not a register the grid can draw: shown as a table
+            try:
+                marks = tokenise_marks(cell)  # as the steps read a cell
+            except ValueError:
+                return None  # not a register's cell: the table is shown as a table
+            if len(marks) not in (0, 2):
+                return None
             am, pm = (Session(code, True) for code in marks) if marks else (Session(None, None),) * 2
             days.append(Day(monday + dt.timedelta(days=offset), am, pm))
         weeks.append(Week(monday, tuple(days)))
     return weeks
-
-
-def tokenise(cell: str) -> list[str] | None:
-    """'NN' -> [N, N]; 'C2C2' -> [C2, C2]; '/C2' -> [/, C2]: the longest code first, as the steps read a cell."""
-    codes = sorted(regulations().all_codes, key=len, reverse=True)
-    cell, marks = cell.strip(), []
-    while cell:
-        code = next((c for c in codes if cell.startswith(c)), None)
-        if code is None:
-            return None  # not a register's cell
-        marks.append(code)
-        cell = cell[len(code):].lstrip()
-    return marks
 
 
 @cache
