@@ -16,7 +16,9 @@ from auditor import inspect
 from auditor.errors import PackError
 from auditor.findings import Finding
 from auditor.policy import load_policy
-from auditor.rules import load_rules
+from auditor.drafts import compare, rules_using
+from auditor.inspection import Inspection
+from auditor.scenarios.run import changed_outcomes, run_scenarios
 from auditor.scenarios.parse import rule_codes_of
 from auditor_service.settings import Settings
 from auditor_service.store import Store
@@ -46,7 +48,7 @@ def consequences(store: Store, settings: Settings, job: Job, progress) -> dict:
     before = inspect(folder, as_of=as_of, processes=os.cpu_count() or 1)
     progress("inspecting under the draft", 1, 2)
     after = inspect(folder, as_of=as_of, policy=str(draft_file), processes=os.cpu_count() or 1)
-    changes = compare_findings(before.findings, after.findings)
+    changes = compare_findings(before, after)
 
     touched = touched_rules(load_policy(options["base"]), draft)
     scenarios = changed_scenarios(draft_file, touched, progress)
@@ -69,18 +71,16 @@ def consequences(store: Store, settings: Settings, job: Job, progress) -> dict:
 
 def touched_rules(base, draft) -> list[str]:
     """The rules that use a threshold whose values the draft changes."""
-    changed = {name for name, threshold in draft.thresholds.items() if threshold.values != base.thresholds[name].values}
-    return [rule.code for rule in load_rules() if changed & set(rule.uses)]
+    return list(rules_using(name for name, t in draft.thresholds.items() if t.values != base.thresholds[name].values))
 
 
-def compare_findings(before: list[Finding], after: list[Finding]) -> dict:
-    """Added, removed and changed-severity findings, by stable finding id."""
-    was = {f.id: f for f in before}
-    now = {f.id: f for f in after}
+def compare_findings(before: Inspection, after: Inspection) -> dict:
+    """Added, removed and changed-severity findings, by stable finding id (the library's compare)."""
+    change = compare(before, after)
     return {
-        "added": [_brief(f) for f in after if f.id not in was],
-        "removed": [_brief(f) for f in before if f.id not in now],
-        "changed": [_brief(now[i]) | {"was": was[i].severity} for i in now if i in was and now[i].severity != was[i].severity],
+        "added": [_brief(f) for f in change.added],
+        "removed": [_brief(f) for f in change.removed],
+        "changed": [_brief(c.after) | {"was": c.before.severity} for c in change.changed],
     }
 
 
@@ -92,10 +92,6 @@ def _brief(finding: Finding) -> dict:
 def changed_scenarios(draft_file: Path, rule_codes: list[str], progress) -> dict:
     """The scenarios of ``rule_codes`` whose outcome under the draft differs from their outcome as
     written, run with the project's own steps and engine (``auditor.scenarios.run``)."""
-    try:
-        from auditor.scenarios.run import changed_outcomes, run_scenarios
-    except ImportError:  # the library's scenario runner is not in this build yet
-        return {"scenarios_run": None, "scenarios": []}
     if not rule_codes:
         return {"scenarios_run": 0, "scenarios": []}
 

@@ -20,7 +20,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomlkit
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -28,7 +27,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from auditor.errors import PackError
-from auditor.policy import MAXIMUM, Policy, bundled_policies, load_policy
+from auditor.drafts import Draft, DraftError, Problem, make_draft
+from auditor.policy import Policy, Threshold, bundled_policies, load_policy
 from auditor.resources import policies_dir
 from auditor_service import decisions
 from auditor_service.jobs import enqueue
@@ -40,8 +40,7 @@ from auditor_service.web.access import permit
 from auditor_service.web.render import page
 
 # A saved draft's name is its file's name: short, lower case, no dots or slashes, never a bundled one.
-NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
-NAME_RULE = "lower-case letters, digits and hyphens (at most 40), starting and ending with a letter or digit"
+NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")  # as auditor.drafts checks a draft's name
 FINISHED = ("done", "failed")
 
 
@@ -110,155 +109,113 @@ def policies_page(request: Request) -> Response:
 
 # ---- drafts ------------------------------------------------------------------------------------
 
-NUMBER = re.compile(r"\d{1,7}(?:\.\d{1,4})?")  # plain digits: no sign, exponent, nan or inf to misread
-UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-MAX_TEXT = 300
+UK_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")  # how a person writes a date here; the library checks it is one
 
 
 @dataclass
 class DraftForm:
-    """A draft as the form holds it: the policy it starts from, what was typed, the problems
-    found (field -> message, in the form's order) and the thresholds it changes."""
+    """A draft as the form holds it: the policy it started from (a bundled one, or a local draft
+    to change further), the bundled policy it extends, what was typed, and the problems found
+    (field -> message, in the form's order); once it has none, the library's ``Draft``."""
 
-    base: Shown
+    start: Shown
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
-    changes: dict[str, dict] = field(default_factory=dict)
+    draft: Draft | None = None
+
+    @property
+    def base(self) -> str:
+        return self.start.extends if self.start.local and self.start.extends else self.start.reference
 
     def value(self, key: str, default: str = "") -> str:
         return self.values.get(key, default)
 
 
-def in_force(threshold, day: dt.date) -> tuple[dt.date, int | float]:
-    """The start and value of the dated value in force on ``day``."""
+def in_force(threshold: Threshold, day: dt.date) -> tuple[str, str]:
+    """The value in force on ``day`` and the date from which it holds, as the form shows them."""
     held = [start for start in threshold.values if start <= day] or [min(threshold.values)]
-    return max(held), threshold.values[max(held)]
+    start = max(held)
+    return str(threshold.values[start]), f"{start:%d/%m/%Y}"
 
 
-def blank_form(base: Shown, day: dt.date) -> DraftForm:
-    values = {"title": f"Draft from {base.reference}"}
-    for name, threshold in base.policy.thresholds.items():
-        start, value = in_force(threshold, day)
-        values[f"{name}.value"], values[f"{name}.from"] = _number(value), f"{start:%d/%m/%Y}"
-    return DraftForm(base, values)
+def blank_form(start: Shown, day: dt.date) -> DraftForm:
+    values = {"title": start.policy.title if start.local else f"Draft from {start.reference}"}
+    for name, threshold in start.policy.thresholds.items():
+        values[f"{name}.value"], values[f"{name}.from"] = in_force(threshold, day)
+    return DraftForm(start, values)
 
 
-def read_form(settings: Settings, base: Shown, sent: dict[str, str], day: dt.date) -> DraftForm:
-    """The draft the form describes, checked: each problem a message by its field."""
-    form = DraftForm(base, {key: value for key, value in sent.items() if key != "csrftoken"})
-    errors = form.errors
-    name = form.value("name").strip()
-    if not name:
-        errors["name"] = f"Enter a name for the draft: {NAME_RULE}"
-    elif local_path(settings, name) is None:
-        errors["name"] = f"The name must be {NAME_RULE}, and not the name of a bundled policy"
-    elif local_path(settings, name).exists():
-        errors["name"] = f"A draft called {name} is already saved: choose another name"
-    title = form.value("title").strip()
-    if not title:
-        errors["title"] = "Enter a title that says what the draft is for"
-    elif len(title) > MAX_TEXT:
-        errors["title"] = f"The title must be {MAX_TEXT} characters or fewer"
-    known = base.policy.thresholds
+def read_form(settings: Settings, start: Shown, sent: dict[str, str], day: dt.date) -> DraftForm:
+    """The draft the form describes, checked by the library (``make_draft``: each value, date
+    and name), each problem a message by its field. A threshold is changed when its value or
+    date differs from the policy the draft extends."""
+    form = DraftForm(start, {key: value for key, value in sent.items() if key != "csrftoken"})
+    base = load_policy(form.base)
+    changes: dict[str, dict[str, str]] = {}
+    fields: dict[str, str] = {}  # a threshold as the library names it in a problem -> its field
     for key in form.values:
-        threshold = key.rsplit(".", 1)[0]
-        if key not in ("name", "title") and (threshold not in known or not key.endswith((".value", ".from", ".source"))):
-            errors[key] = f"There is no threshold called {_cut(threshold)}: a draft changes only the thresholds the rules use"
-    for threshold_name, threshold in known.items():
-        change = _read_threshold(form, threshold_name, threshold, day)
-        if change is not None:
-            form.changes[threshold_name] = change
-    if not errors and not form.changes:
-        errors["form"] = "The draft changes no threshold: change a value or the date from which it holds"
+        threshold, _, part = key.rpartition(".")
+        if key in ("name", "title"):
+            continue
+        if threshold not in base.thresholds or part not in ("value", "from"):
+            changes[threshold or key] = {"": ""}  # the library says it is no threshold
+            fields[_cut(threshold or key)] = key
+    for name, threshold in base.thresholds.items():
+        typed = form.value(f"{name}.value").strip(), form.value(f"{name}.from").strip()
+        if typed != in_force(threshold, day):
+            changes[name] = {typed[1]: typed[0]}
+    for key, what in (("name", "Enter a name for the draft"), ("title", "Enter a title that says what the draft is for")):
+        if not form.value(key).strip():
+            form.errors[key] = what
+    for name, values in changes.items():
+        if name in base.thresholds and not UK_DATE.fullmatch(next(iter(values))):
+            form.errors[f"{name}.from"] = f"{name}: enter the date from which it holds as dd/mm/yyyy, like 01/09/2025"
+    try:
+        form.draft = make_draft(form.base, form.value("name"), form.value("title"), changes)
+    except DraftError as err:
+        for problem in err.problems:
+            key = _field(problem, fields)
+            form.errors.setdefault(key, _message(problem, key))
+        form.draft = None
+    if form.errors:
+        form.draft = None
+        order = ["name", "title", *(f"{n}.{part}" for n in base.thresholds for part in ("value", "from"))]
+        form.errors = dict(sorted(form.errors.items(), key=lambda e: order.index(e[0]) if e[0] in order else len(order)))
+    if form.draft is not None and local_path(settings, form.draft.name).exists():
+        form.errors["name"] = f"A draft called {form.draft.name} is already saved: choose another name"
     return form
 
 
-def _read_threshold(form: DraftForm, name: str, threshold, day: dt.date) -> dict | None:
-    start, current = in_force(threshold, day)
-    raw_value, raw_from = form.value(f"{name}.value").strip(), form.value(f"{name}.from").strip()
-    unit = threshold.unit
-    value = from_ = None
-    if not NUMBER.fullmatch(raw_value.removesuffix(unit).strip()):
-        form.errors[f"{name}.value"] = (f"Enter {name} as a number of {unit} from 0 to {MAXIMUM:,}, "
-                                        f"like {_number(current)}")
-    else:
-        value = _amount(raw_value.removesuffix(unit).strip())
-        if value > MAXIMUM:
-            form.errors[f"{name}.value"] = f"{name} must be at most {MAXIMUM:,} {unit}"
-            value = None
-    match = UK_DATE.fullmatch(raw_from)
-    try:
-        from_ = dt.date(int(match[3]), int(match[2]), int(match[1])) if match else None
-    except ValueError:
-        from_ = None
-    if from_ is None:
-        form.errors[f"{name}.from"] = (f"Enter the date from which {name} holds as dd/mm/yyyy, "
-                                       f"like {start:%d/%m/%Y}")
-    source = form.value(f"{name}.source").strip()
-    if len(source) > MAX_TEXT:
-        form.errors[f"{name}.source"] = f"The source of {name} must be {MAX_TEXT} characters or fewer"
-    if value is None or from_ is None or (value == current and from_ == start and not source):
-        return None
-    values = {d: v for d, v in threshold.values.items() if d < from_} | {from_: value}
-    return {"description": threshold.description, "unit": unit,
-            "source": source or f"Local draft: {_number(value)} {unit} from {from_:%d/%m/%Y}, in place of {_number(current)}",
-            "values": values}
+def _field(problem: Problem, unknown: dict[str, str]) -> str:
+    if problem.where in ("name", "title"):
+        return problem.where
+    if problem.where in ("base", "thresholds"):
+        return "form"
+    if problem.where in unknown:
+        return unknown[problem.where]
+    return f"{problem.where}.{'from' if problem.message.startswith(('the date', 'two values')) else 'value'}"
 
 
-def policy_toml(form: DraftForm) -> str:
-    """The draft as a policy file of the format of ``rules/policies/``: it extends the policy it
-    started from and holds only what it changes."""
-    document = tomlkit.document()
-    document.add(tomlkit.comment(f"A local draft policy, made from {form.base.reference} on the policies page."))
-    document.add(tomlkit.nl())
-    document["name"] = form.value("name").strip()
-    document["title"] = form.value("title").strip()
-    document["extends"] = form.base.reference if not form.base.local else f"{form.base.reference}.toml"
-    thresholds = tomlkit.table(is_super_table=True)
-    for name, change in form.changes.items():
-        table = tomlkit.table()
-        for key in ("description", "unit", "source"):
-            table[key] = change[key]
-        values = tomlkit.inline_table()
-        values.update({start.isoformat(): value for start, value in sorted(change["values"].items())})
-        table["values"] = values
-        thresholds[name] = table
-    document["thresholds"] = thresholds
-    return tomlkit.dumps(document)
+def _message(problem: Problem, key: str) -> str:
+    if key == "form":
+        return problem.message[0].upper() + problem.message[1:]
+    if key in ("name", "title"):
+        return f"{key.capitalize()}: {problem.message}"
+    return str(problem)
 
 
 def save(settings: Settings, form: DraftForm) -> Path | None:
-    """Write the draft where saved drafts live, once the library reads it as a policy; else say
-    why on the form and write nothing."""
+    """Write the draft, as the library writes it, where saved drafts live; never over another."""
     folder = local_folder(settings)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    text = policy_toml(form)
-    trial = folder / f".{secrets.token_hex(8)}.toml"  # beside the drafts it may extend; never listed
-    try:
-        trial.write_text(text, encoding="utf-8")
-        load_policy(str(trial))
-    except PackError as err:
-        form.errors["form"] = f"The draft is not a valid policy: {err.problem}"
-        return None
-    finally:
-        trial.unlink(missing_ok=True)
-    path = local_path(settings, form.value("name").strip())
+    path = local_path(settings, form.draft.name)
     try:
         with path.open("x", encoding="utf-8") as out:
-            out.write(text)
+            out.write(form.draft.to_toml())
     except FileExistsError:
-        form.errors["name"] = "A draft of that name was saved meanwhile: choose another name"
+        form.errors["name"] = f"A draft called {form.draft.name} was saved meanwhile: choose another name"
         return None
     return path
-
-
-def _amount(text: str) -> int | float:
-    number = float(text)
-    return int(number) if number.is_integer() else number
-
-
-def _number(value: int | float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _cut(text: str, limit: int = 60) -> str:
@@ -295,7 +252,7 @@ async def save_draft(request: Request) -> Response:
     form = read_form(settings, base, sent, today())
     if form.errors or save(settings, form) is None:
         return _draft_page(request, form, status=400)
-    return RedirectResponse(f"/policies/local/{form.value('name').strip()}", status_code=303)
+    return RedirectResponse(f"/policies/local/{form.draft.name}", status_code=303)
 
 
 def _local(request: Request) -> Shown:
@@ -347,9 +304,8 @@ async def try_draft(request: Request) -> Response:
     draft = _local(request)
     if draft.policy is None:
         return _local_page(request, draft, "The draft cannot be read, so it cannot be tried.", status=400)
-    base = draft.extends or "statutory"
     options = {"draft": draft.reference, "draft_file": str(local_path(settings, draft.reference)),
-               "base": str(local_folder(settings) / base) if base.endswith(".toml") else base}
+               "base": draft.extends or "statutory"}
     if target == "sample":
         if sample_pack() is None:
             return _local_page(request, draft, "The sample pack is not installed here.", status=400)
