@@ -228,6 +228,16 @@ def test_a_bad_or_hostile_draft_is_shown_back_with_its_message_escaped_and_nothi
     assert saved(settings) == []
 
 
+def test_every_problem_is_listed_once_in_the_order_of_the_form(client, settings):
+    response = save_draft(client, name="Bad Name", **{f"{THRESHOLD}.value": "ten", "lost_pupil_school_days.from": "1st May"})
+    summary = response.text[response.text.index('class="error-summary"'):]
+    links = re.findall(r'<li><a href="#draft-([^"]+)">', summary[: summary.index("</ul>")])
+    assert links == ["name", "lost_pupil_school_days-from", f"{THRESHOLD}-value"]
+    for field in links:  # each message is also by its field
+        assert f'id="draft-{field}-error"' in response.text
+    assert saved(settings) == []
+
+
 def test_a_toml_injection_in_a_title_or_source_is_saved_as_the_text_typed(client, settings):
     injected = '" extends = "stricter-local" [thresholds.x] # """ \\'
     response = save_draft(client, title=injected, **FIVE)
@@ -292,6 +302,12 @@ def test_a_draft_tried_on_the_sample_pack_lists_the_findings_it_adds_removes_and
     assert finding_ids(html, "changed") == {i for i in now if i in was and now[i].severity != was[i].severity}
     assert {now[i].rule for i in set(now) - set(was)} == {"REG005"}
     assert "Brookfield Community Primary School" in html and "the sample pack" in html
+    # The scenarios of REG005 under the draft: nine and a half school days is now a finding.
+    nine = html[html.index('id="scenario-REG005-absence-return-not-made--nine-and-a-half-school-days-is-not-yet-ten"'):]
+    nine = nine[: nine.index("</article>")]
+    assert '<li class="failed"><strong class="keyword">Then</strong> no finding REG005 is raised for &#34;Ada Example&#34;</li>' in nine
+    assert 'href="/rules/REG005#REG005-absence-return-not-made--nine-and-a-half-school-days-is-not-yet-ten"' in nine
+    assert "The return was made in time" not in html  # its outcome is the same under the draft
     status = client.get(f"/policies/consequences/{job_id}/status").json()
     assert status["status"] == "done" and status["next"] == f"/policies/consequences/{job_id}"
 
