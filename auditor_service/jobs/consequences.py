@@ -45,7 +45,7 @@ def consequences(store: Store, settings: Settings, job: Job, progress) -> dict:
     draft = load_policy(str(draft_file))
 
     progress("inspecting under the policy in force", 0, 2)
-    before = inspect(folder, as_of=as_of, processes=os.cpu_count() or 1)
+    before = inspect(folder, as_of=as_of, policy=options.get("in_force"), processes=os.cpu_count() or 1)
     progress("inspecting under the draft", 1, 2)
     after = inspect(folder, as_of=as_of, policy=str(draft_file), processes=os.cpu_count() or 1)
     changes = compare_findings(before, after)

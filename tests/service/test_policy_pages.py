@@ -16,7 +16,7 @@ from auditor.rules import load_rules
 from auditor.scenarios.parse import Step, rule_codes_of
 from auditor.resources import features_dir, policies_dir
 from auditor_service.jobs.consequences import sample_pack
-from auditor_service.store.models import Job, Upload, _now
+from auditor_service.store.models import Inspection, Job, Upload, _now
 from auditor_service.web.pages.rules import grid
 from tests.service.conftest import csrf_token, run_jobs
 from tests.service.test_inspections import inspect_sample
@@ -337,3 +337,21 @@ def test_a_school_whose_files_were_deleted_is_offered_the_sample_pack(client, st
     assert 'value="sample"' in response.text
     with store.session() as session:
         assert session.query(Job).filter(Job.kind == "consequences").count() == 0
+
+
+def test_a_draft_is_compared_with_the_policy_the_school_was_inspected_under(client, store, settings):
+    inspection_id = inspect_sample(store, settings, policy="stricter-local")  # not the pack.toml's statutory
+    assert save_draft(client, **FIVE).status_code == 303
+    _, html = try_draft(client, store, settings, "school:990001")
+    assert "(<code>stricter-local</code>)" in html
+    draft = settings.data / "policies" / "northshire-5-day.toml"
+    under = {f.id: f.severity for f in inspect(settings.uploads / _upload_of(store, inspection_id), policy=str(draft)).findings}
+    stored = {f.id: f.severity for f in inspect(settings.uploads / _upload_of(store, inspection_id), policy="stricter-local").findings}
+    assert finding_ids(html, "added") == set(under) - set(stored)
+    assert finding_ids(html, "removed") == set(stored) - set(under) != set()  # stricter-local's 5-day allowance is gone
+    assert finding_ids(html, "changed") == {i for i in under if i in stored and under[i] != stored[i]}
+
+
+def _upload_of(store, inspection_id: int) -> str:
+    with store.session() as session:
+        return session.get(Inspection, inspection_id).upload_id

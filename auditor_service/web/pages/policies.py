@@ -325,7 +325,9 @@ async def try_draft(request: Request) -> Response:
                     "were deleted when the retention period ended, so they cannot be inspected again. "
                     "Try the draft on the sample pack instead."), status=400)
             upload_id = upload.id
-            options |= {"inspection_id": inspection.id, "as_of": inspection.as_of.isoformat()}
+            # Judged again under the policy that inspection was made under (the pack's own if not a bundled one).
+            in_force = inspection.policy if inspection.policy in bundled_policies() else None
+            options |= {"inspection_id": inspection.id, "as_of": inspection.as_of.isoformat(), "in_force": in_force}
     else:
         return _local_page(request, draft, "Choose a school's latest inspection or the sample pack.", status=400)
     job_id = enqueue(store, KIND, upload_id, **options)
