@@ -355,3 +355,48 @@ def test_a_draft_is_compared_with_the_policy_the_school_was_inspected_under(clie
 def _upload_of(store, inspection_id: int) -> str:
     with store.session() as session:
         return session.get(Inspection, inspection_id).upload_id
+
+
+def test_every_page_asks_permission_first_for_what_it_shows(client, store, settings, monkeypatch):
+    """Each view calls permit before anything else: refused, every page is a 404 and nothing is
+    saved or queued; allowed, each asks for the action its page is about."""
+    from auditor_service.web.pages import policies, rules
+
+    inspect_sample(store, settings)
+    assert save_draft(client, **FIVE).status_code == 303
+    asked = []
+
+    def refuse(request, action, urn=None):
+        asked.append((request.url.path, action, urn))
+        from starlette.exceptions import HTTPException
+
+        raise HTTPException(404)
+
+    monkeypatch.setattr(policies, "permit", refuse)
+    monkeypatch.setattr(rules, "permit", refuse)
+    token = csrf_token(client)
+    pages = {"/rules": "view-policy", "/rules/REG005": "view-policy", "/rules/register.css": "view-policy",
+             "/policies": "view-policy", "/policies/draft": "draft-policy",
+             "/policies/local/northshire-5-day": "draft-policy", "/policies/local/northshire-5-day.toml": "draft-policy",
+             "/policies/consequences/1": "draft-policy", "/policies/consequences/1/status": "draft-policy"}
+    for path, action in pages.items():
+        assert client.get(path).status_code == 404, path
+        assert asked[-1] == (path, action, None)
+    for path, form in (("/policies/draft", {"name": "other", f"{THRESHOLD}.value": "6"}),
+                       ("/policies/local/northshire-5-day/consequences", {"on": "school:990001"})):
+        assert client.post(path, data={"csrftoken": token, **form}).status_code == 404
+        assert asked[-1] == (path, "draft-policy", None)
+    assert saved(settings) == ["northshire-5-day.toml"]
+    with store.session() as session:
+        assert session.query(Job).filter(Job.kind == "consequences").count() == 0
+
+    # Allowed to draft but not to see the school: the school is not offered, and a trial on it is refused.
+    def not_the_school(request, action, urn=None):
+        asked.append((request.url.path, action, urn))
+        if action == "view-school":
+            refuse(request, action, urn)
+
+    monkeypatch.setattr(policies, "permit", not_the_school)
+    assert 'value="school:990001"' not in client.get("/policies/local/northshire-5-day").text
+    response = client.post("/policies/local/northshire-5-day/consequences", data={"csrftoken": token, "on": "school:990001"})
+    assert response.status_code == 404 and asked[-1][1:] == ("view-school", "990001")

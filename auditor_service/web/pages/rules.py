@@ -146,6 +146,7 @@ def register_css() -> str:
 
 
 async def register_stylesheet(request: Request) -> Response:
+    permit(request, "view-policy")
     return Response(register_css(), media_type="text/css")
 
 
