@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import tomllib
 from pathlib import Path
 
 from auditor import inspect
+from auditor.drafts import compare, rules_using
 from auditor.errors import PackError
 from auditor.findings import Finding
-from auditor.policy import load_policy
-from auditor.drafts import compare, rules_using
 from auditor.inspection import Inspection
-from auditor.scenarios.run import changed_outcomes, run_scenarios
+from auditor.policy import load_policy
 from auditor.scenarios.parse import rule_codes_of
+from auditor.scenarios.run import changed_outcomes, run_scenarios
 from auditor_service.settings import Settings
 from auditor_service.store import Store
 from auditor_service.store.models import Job
@@ -42,7 +43,7 @@ def consequences(store: Store, settings: Settings, job: Job, progress) -> dict:
     if not (folder / "pack.toml").is_file():
         raise PackError("the upload", "its files were deleted when the retention period ended")
     as_of = dt.date.fromisoformat(options["as_of"]) if options.get("as_of") else None
-    draft = load_policy(str(draft_file))
+    load_policy(str(draft_file))  # a draft that no longer reads is said as such, before any inspection
 
     progress("inspecting under the policy in force", 0, 2)
     before = inspect(folder, as_of=as_of, policy=options.get("in_force"), processes=os.cpu_count() or 1)
@@ -50,11 +51,11 @@ def consequences(store: Store, settings: Settings, job: Job, progress) -> dict:
     after = inspect(folder, as_of=as_of, policy=str(draft_file), processes=os.cpu_count() or 1)
     changes = compare_findings(before, after)
 
-    touched = touched_rules(load_policy(options["base"]), draft)
+    # A draft's file holds only the thresholds it changes (auditor.drafts.Draft.to_toml).
+    touched = list(rules_using(tomllib.loads(draft_file.read_text(encoding="utf-8")).get("thresholds", {})))
     scenarios = changed_scenarios(draft_file, touched, progress)
     result = {
         "draft": options["draft"],
-        "base": options["base"],
         "in_force": before.inspection.policy,
         "in_force_title": before.inspection.policy_title,
         "school": before.school.name,
@@ -67,11 +68,6 @@ def consequences(store: Store, settings: Settings, job: Job, progress) -> dict:
         **scenarios,
     }
     return {"result": json.dumps(result)}
-
-
-def touched_rules(base, draft) -> list[str]:
-    """The rules that use a threshold whose values the draft changes."""
-    return list(rules_using(name for name, t in draft.thresholds.items() if t.values != base.thresholds[name].values))
 
 
 def compare_findings(before: Inspection, after: Inspection) -> dict:

@@ -12,9 +12,9 @@ from markupsafe import escape
 
 from auditor import inspect
 from auditor.policy import load_policy
+from auditor.resources import features_dir, policies_dir
 from auditor.rules import load_rules
 from auditor.scenarios.parse import Step, rule_codes_of
-from auditor.resources import features_dir, policies_dir
 from auditor_service.jobs.consequences import sample_pack
 from auditor_service.store.models import Inspection, Job, Upload, _now
 from auditor_service.web.pages.rules import grid
@@ -400,3 +400,18 @@ def test_every_page_asks_permission_first_for_what_it_shows(client, store, setti
     assert 'value="school:990001"' not in client.get("/policies/local/northshire-5-day").text
     response = client.post("/policies/local/northshire-5-day/consequences", data={"csrftoken": token, "on": "school:990001"})
     assert response.status_code == 404 and asked[-1][1:] == ("view-school", "990001")
+
+
+def test_a_local_policy_placed_by_hand_is_shown_and_a_draft_starts_only_from_a_bundled_base(client, settings):
+    folder = settings.data / "policies"
+    folder.mkdir(parents=True)
+    (folder / "whole.toml").write_text((policies_dir() / "statutory.toml").read_text().replace(
+        'name = "statutory"', 'name = "whole"'))
+    (folder / "on-whole.toml").write_text('name = "on-whole"\ntitle = "On whole"\nextends = "whole.toml"\n')
+    (folder / "broken.toml").write_text('name = "broken"\ntitle = "x"\nextends = "statutory"\n[thresholds.nope]\n')
+    html = client.get("/policies").text
+    assert 'id="policy-whole"' in html and 'id="policy-on-whole"' in html
+    assert "The local policy <strong>broken</strong> cannot be read" in html and "nope" in html
+    assert client.get("/policies/draft?from=on-whole").status_code == 404
+    assert client.get("/policies/draft?from=broken").status_code == 404
+    assert client.get("/policies/draft?from=../statutory").status_code == 404

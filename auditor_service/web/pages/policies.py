@@ -26,16 +26,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from auditor.errors import PackError
 from auditor.drafts import Draft, DraftError, Problem, make_draft
+from auditor.errors import PackError
 from auditor.policy import Policy, Threshold, bundled_policies, load_policy
 from auditor.resources import policies_dir
 from auditor_service import decisions
 from auditor_service.jobs import enqueue
 from auditor_service.jobs.consequences import KIND, sample_pack
 from auditor_service.settings import Settings
-from auditor_service.uploads import new_folder
 from auditor_service.store.models import Inspection, Job, School, Upload
+from auditor_service.uploads import new_folder
 from auditor_service.web.access import permit
 from auditor_service.web.render import page
 
@@ -153,36 +153,32 @@ def read_form(settings: Settings, start: Shown, sent: dict[str, str], day: dt.da
     base = load_policy(form.base)
     changes: dict[str, dict[str, str]] = {}
     fields: dict[str, str] = {}  # a threshold as the library names it in a problem -> its field
-    for key in form.values:
+    for key in form.values:  # a field of the form's, or a name the library will say is no threshold
         threshold, _, part = key.rpartition(".")
-        if key in ("name", "title"):
-            continue
-        if threshold not in base.thresholds or part not in ("value", "from"):
-            changes[threshold or key] = {"": ""}  # the library says it is no threshold
+        if key not in ("name", "title") and (threshold not in base.thresholds or part not in ("value", "from")):
+            changes[threshold or key] = {"": ""}
             fields[_cut(threshold or key)] = key
     for name, threshold in base.thresholds.items():
         typed = form.value(f"{name}.value").strip(), form.value(f"{name}.from").strip()
         if typed != in_force(threshold, day):
             changes[name] = {typed[1]: typed[0]}
+            if not UK_DATE.fullmatch(typed[1]):
+                form.errors[f"{name}.from"] = f"{name}: enter the date from which it holds as dd/mm/yyyy, like 01/09/2025"
     for key, what in (("name", "Enter a name for the draft"), ("title", "Enter a title that says what the draft is for")):
         if not form.value(key).strip():
             form.errors[key] = what
-    for name, values in changes.items():
-        if name in base.thresholds and not UK_DATE.fullmatch(next(iter(values))):
-            form.errors[f"{name}.from"] = f"{name}: enter the date from which it holds as dd/mm/yyyy, like 01/09/2025"
     try:
-        form.draft = make_draft(form.base, form.value("name"), form.value("title"), changes)
+        draft = make_draft(form.base, form.value("name"), form.value("title"), changes)
     except DraftError as err:
         for problem in err.problems:
             key = _field(problem, fields)
             form.errors.setdefault(key, _message(problem, key))
-        form.draft = None
-    if form.errors:
-        form.draft = None
-        order = ["name", "title", *(f"{n}.{part}" for n in base.thresholds for part in ("value", "from"))]
-        form.errors = dict(sorted(form.errors.items(), key=lambda e: order.index(e[0]) if e[0] in order else len(order)))
-    if form.draft is not None and local_path(settings, form.draft.name).exists():
-        form.errors["name"] = f"A draft called {form.draft.name} is already saved: choose another name"
+    else:
+        if local_path(settings, draft.name).exists():
+            form.errors["name"] = f"A draft called {draft.name} is already saved: choose another name"
+        form.draft = None if form.errors else draft
+    order = ["name", "title", *(f"{n}.{part}" for n in base.thresholds for part in ("value", "from"))]
+    form.errors = dict(sorted(form.errors.items(), key=lambda e: order.index(e[0]) if e[0] in order else len(order)))
     return form
 
 
@@ -230,6 +226,8 @@ def _base(request: Request, reference: str) -> Shown:
     base = shown(request.app.state.settings, reference)
     if base is None or base.policy is None:
         raise HTTPException(404, "There is no policy of that name to start a draft from: the policies page lists them.")
+    if base.local and base.extends not in bundled_policies():
+        raise HTTPException(404, "A draft starts from a bundled policy, or from a draft that extends one.")
     return base
 
 
@@ -304,8 +302,7 @@ async def try_draft(request: Request) -> Response:
     draft = _local(request)
     if draft.policy is None:
         return _local_page(request, draft, "The draft cannot be read, so it cannot be tried.", status=400)
-    options = {"draft": draft.reference, "draft_file": str(local_path(settings, draft.reference)),
-               "base": draft.extends or "statutory"}
+    options = {"draft": draft.reference, "draft_file": str(local_path(settings, draft.reference))}
     if target == "sample":
         if sample_pack() is None:
             return _local_page(request, draft, "The sample pack is not installed here.", status=400)
