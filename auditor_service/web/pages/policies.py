@@ -30,6 +30,7 @@ from auditor.drafts import Draft, DraftError, Problem, make_draft
 from auditor.errors import PackError
 from auditor.policy import Policy, Threshold, bundled_policies, load_policy
 from auditor.resources import policies_dir
+from auditor.scenarios.parse import scenarios
 from auditor_service import decisions
 from auditor_service.jobs import enqueue
 from auditor_service.jobs.consequences import KIND, sample_pack
@@ -37,6 +38,7 @@ from auditor_service.settings import Settings
 from auditor_service.store.models import Inspection, Job, School, Upload
 from auditor_service.uploads import new_folder
 from auditor_service.web.access import permit
+from auditor_service.web.pages.rules import WEEKDAYS, grid, week_row
 from auditor_service.web.render import page
 
 # A saved draft's name is its file's name: short, lower case, no dots or slashes, never a bundled one.
@@ -363,8 +365,10 @@ def consequences_page(request: Request) -> Response:
             inspection = session.get(Inspection, result["inspection_id"])
             permit(request, "view-school", inspection.urn if inspection else None)
     return page(request, "policy_consequences.html", {
-        "job": job, "result": result, "refresh": job.status not in FINISHED,
-        "options": json.loads(job.options)})
+        "job": job, "result": result, "refresh": job.status not in FINISHED, "options": json.loads(job.options),
+        # the scenarios as the feature files hold them now, to draw their registers
+        "scenarios": {s.id: s for s in scenarios()} if result else {},
+        "grid": grid, "week_row": week_row(), "weekdays": WEEKDAYS})
 
 
 def consequences_status(request: Request) -> JSONResponse:

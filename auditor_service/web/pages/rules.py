@@ -39,13 +39,13 @@ def rule_page(request: Request) -> Response:
     rule = find_rule(request.path_params["code"])
     if rule is None or rule.code != request.path_params["code"]:
         raise HTTPException(404, "There is no rule with that code: the list of rules has them all.")
-    from auditor_service.web.pages.policies import all_policies  # the policies page's own list
+    from auditor_service.web.pages import policies  # which imports this module's grid
 
     return page(request, "rule.html", {
         "rule": rule,
         "entry": catalogue.entry(rule),
         "bases": legal_bases(rule),
-        "policies": all_policies(request.app.state.settings),
+        "policies": policies.all_policies(request.app.state.settings),
         "features": (shown := features_of(rule.code)),
         "legend": legend(shown),
         "grid": grid,
