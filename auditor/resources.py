@@ -35,6 +35,11 @@ def reports_dir() -> Path:
     return _shipped("reports")
 
 
+def sample_pack_dir() -> Path:
+    """The sample pack of a fictional school (``sample_registers/example-primary``): no real person's data."""
+    return _shipped("sample_registers") / "example-primary"
+
+
 def features_dir() -> Path:
     """The feature files: the rules' scenarios in plain English, shown to policy owners and run."""
     return _shipped("features")

@@ -29,8 +29,11 @@ KIND = "consequences"
 
 
 def sample_pack() -> Path | None:
-    """The sample pack bundled with a source checkout (a fictional school), if it is there."""
-    folder = Path(__file__).resolve().parents[2] / "sample_registers" / "example-primary"
+    """The sample pack shipped with the tool (a fictional school), if it is there."""
+    try:
+        folder = sample_pack_dir()
+    except FileNotFoundError:
+        return None
     return folder if (folder / "pack.toml").is_file() else None
 
 

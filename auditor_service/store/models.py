@@ -55,7 +55,7 @@ class Job(Base):
 
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # validate | inspect
+    kind: Mapped[str] = mapped_column(String(16))  # validate | inspect | consequences (of a draft policy)
     upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
     phase: Mapped[str] = mapped_column(String(100), default="waiting for a worker")
