@@ -17,6 +17,7 @@ from auditor import inspect
 from auditor.drafts import compare, rules_using
 from auditor.errors import PackError
 from auditor.findings import Finding
+from auditor.resources import sample_pack_dir
 from auditor.inspection import Inspection
 from auditor.policy import load_policy
 from auditor.scenarios.parse import rule_codes_of
