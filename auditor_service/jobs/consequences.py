@@ -17,9 +17,9 @@ from auditor import inspect
 from auditor.drafts import compare, rules_using
 from auditor.errors import PackError
 from auditor.findings import Finding
-from auditor.resources import sample_pack_dir
 from auditor.inspection import Inspection
 from auditor.policy import load_policy
+from auditor.resources import sample_pack_dir
 from auditor.scenarios.parse import rule_codes_of
 from auditor.scenarios.run import changed_outcomes, run_scenarios
 from auditor_service.settings import Settings
