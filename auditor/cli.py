@@ -37,7 +37,12 @@ EXIT_STATUSES = (
 )
 
 
-REFUSED = {"inspect": "Cannot inspect the pack", "validate": "The pack is malformed", "init": "Cannot write a pack"}
+REFUSED = {
+    "inspect": "Cannot inspect the pack",
+    "validate": "The pack is malformed",
+    "init": "Cannot write a pack",
+    "policy": "Cannot compare the policies",
+}
 
 
 class Commands(TyperGroup):
@@ -478,6 +483,60 @@ def init_command(
     with _writing(target):
         target.write_text(pack_toml(guess, dt.date.today()), encoding="utf-8")
     console.print(Text(f"wrote {target}: fill in the lines marked CHECK, then run `register-audit validate {folder}`"))
+
+
+# ---- register-audit policy ... -----------------------------------------------------------------
+
+policy_app = typer.Typer(help="Policies: what a draft policy would change.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("diff")
+def policy_diff_command(
+    pack: Annotated[Path, typer.Argument(help="The inspection pack folder (with pack.toml).")],
+    policy: Annotated[
+        str, typer.Option("--policy", help="The draft: a policy file (or a bundled policy's name) to compare with the pack's.")
+    ],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge as at this date (dd/mm/yyyy); default: the pack's.")
+    ] = None,
+) -> None:
+    """Inspect a pack under its own policy and under a draft: the findings the draft adds, removes and changes in severity.
+
+    Exit 0 compared (whatever the draft changes), 2 the pack, the policy or an option cannot be used, 3 an internal error.
+    """
+    from auditor.drafts import compare as compare_findings
+
+    load_policy(policy)  # a policy that cannot be used is told before any inspection
+    prepare_process()
+    when, processes = _as_of(as_of), os.cpu_count() or 1
+    before = run_inspection(pack, as_of=when, policy=None, processes=processes)
+    after = run_inspection(pack, as_of=when, policy=policy, processes=processes)
+    change = compare_findings(before, after)
+    school = before.school
+    console.print(
+        Text(
+            f"{school.name} (URN {school.urn}) as at {before.inspection.date:%d/%m/%Y}: "
+            f"policy {before.inspection.policy} -> {after.inspection.policy}"
+        ),
+        soft_wrap=True,
+    )
+    rows = [("added", None, f) for f in change.added]
+    rows += [("removed", f, None) for f in change.removed]
+    rows += [("changed", c.before, c.after) for c in change.changed]
+    for kind, earlier, later in rows:
+        finding = later or earlier
+        severities = f"{earlier.severity if earlier else 'none'} -> {later.severity if later else 'none'}"
+        console.print(
+            Text.assemble(
+                (f"{kind:<8}", "bold"),
+                f"{finding.rule:<7}",
+                (f"{severities:<16}", COLOURS[finding.severity]),
+                f"{finding.id}  {finding.pupil or 'the school'}: {finding.summary}",
+            ),
+            soft_wrap=True,
+        )
+    console.print(Text(change.counts()))
 
 
 def main() -> None:  # pragma: no cover

@@ -1,7 +1,7 @@
-"""Where the shipped rules, policies and report templates live.
+"""Where the shipped rules, policies, feature files and report templates live.
 
 In an installed wheel they are copied into ``auditor/_shipped``; in a source checkout (or an
-editable install) they are the top-level ``rules/`` and ``reports/`` folders.
+editable install) they are the top-level ``rules/``, ``features/`` and ``reports/`` folders.
 """
 
 from __future__ import annotations
@@ -33,6 +33,26 @@ def policies_dir() -> Path:
 
 def reports_dir() -> Path:
     return _shipped("reports")
+
+
+def sample_pack_dir() -> Path:
+    """The sample pack of a fictional school (``sample_registers/example-primary``): no real person's data."""
+    return _shipped("sample_registers") / "example-primary"
+
+
+def features_dir() -> Path:
+    """The feature files: the rules' scenarios in plain English, shown to policy owners and run."""
+    return _shipped("features")
+
+
+def feature_data_dir() -> Path:
+    """Files the feature files' steps read: the Common Transfer Files (``ctf/``) DQ009's scenarios name.
+    They are the tests' own CTFs (``tests/data``), shipped with the features so that an installed
+    tool runs every scenario."""
+    for candidate in (_PACKAGE / "_shipped" / "feature-data", _PACKAGE.parent / "tests" / "data"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("register-auditor is missing its feature-data/ folder (broken install?)")
 
 
 def read_yaml(path: Path) -> Any:

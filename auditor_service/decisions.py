@@ -1,7 +1,12 @@
 """What happens next, per finding: an action agreed (with a due date), a waiver (with a reason
 and an expiry), or resolved. Decisions are kept by school and stable finding id, so they carry
 into that school's next inspection: its waivers are applied by the ``inspect`` job, and its open
-and overdue actions are read here, by the inspection, school and authority pages alike."""
+and overdue actions are read here, by the inspection, school and authority pages alike.
+
+Decisions are the LA's, on its own inspections: a school's self-audit is never the latest
+inspection they are read against. What a school account is shown of them is the actions agreed
+for it (what and by when), never the LA's own notes: no waiver's reason, no note of a finding
+resolved, no name of who recorded it (``for_school``, ``actions_agreed``)."""
 
 from __future__ import annotations
 
@@ -14,11 +19,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auditor.findings import Inspection as Findings
 from auditor.values import parse_date
 from auditor.waivers import Waiver
 from auditor_service.store.models import Decision, FindingRow, Inspection
 
 KINDS = ("action", "waiver", "resolved")
+LA_INSPECTION, SELF_AUDIT = "inspection", "self_audit"  # Inspection.kind: the LA's own, or a school's
 NAME_LIMIT = 200  # Decision.recorded_by
 NOTE_LIMIT = 2000
 PEOPLES_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
@@ -138,10 +145,11 @@ def waivers_in_force(session: Session, today: dt.date, urn: str | None = None) -
     return [d for d in holding(session, "waiver", urn) if d.expires_on is None or d.expires_on >= today]
 
 
-def latest_inspection(session: Session, urn: str) -> Inspection | None:
-    """The school's inspection as at the latest date (the latest made, of several that day)."""
+def latest_inspection(session: Session, urn: str, kind: str = LA_INSPECTION) -> Inspection | None:
+    """The school's inspection by the LA (or, of ``kind`` SELF_AUDIT, its self-audit) as at the
+    latest date (the latest made, of several that day)."""
     return session.scalars(
-        select(Inspection).where(Inspection.urn == urn)
+        select(Inspection).where(Inspection.urn == urn, Inspection.kind == kind)
         .order_by(Inspection.as_of.desc(), Inspection.id.desc()).limit(1)
     ).first()
 
@@ -168,3 +176,29 @@ def overdue_actions(session: Session, urn: str, today: dt.date) -> list[Decision
 
 def overdue(action: Decision, today: dt.date) -> bool:
     return action.due_on is not None and action.due_on < today
+
+
+def actions_agreed(session: Session, urn: str, finding_ids: Iterable[str]) -> dict[str, list[Decision]]:
+    """The action that holds on each of these findings of the school: what a school account is
+    shown of the LA's decisions on a finding (the action and its due date; not who agreed it)."""
+    wanted = set(finding_ids)
+    return {d.finding_id: [d] for d in holding(session, "action", urn) if d.finding_id in wanted}
+
+
+# What a school account is shown of a waiver the LA agreed, in place of its terms.
+LA_WAIVER = {"reason": "The reason is the local authority's own note", "agreed_by": "the local authority",
+             "agreed_on": None, "source": "recorded by the local authority"}
+
+
+def for_school(findings: Findings) -> Findings:
+    """The findings object as a school account may see it, on the page and in every download:
+    a waived finding still shown as waived until its expiry, and not counted, but without the
+    LA's reason, who agreed it or when."""
+    def plain(waiver: Waiver | None) -> Waiver | None:
+        return None if waiver is None else waiver.model_copy(update=LA_WAIVER)
+
+    return findings.model_copy(update={
+        "findings": [f.model_copy(update={"waiver": plain(f.waiver), "waiver_expired": plain(f.waiver_expired)})
+                     for f in findings.findings],
+        "waivers": [plain(w) for w in findings.waivers],
+    })

@@ -7,11 +7,11 @@ import datetime as dt
 import shutil
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from auditor_service.settings import Settings
 from auditor_service.store import Store
-from auditor_service.store.models import Inspection, Upload, _now
+from auditor_service.store.models import Inspection, Job, Upload, _now
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ def purge(store: Store, settings: Settings, now: dt.datetime | None = None) -> l
             error = _delete(settings, upload.id)
             if error is None:
                 upload.purged_at = now
+                # What its jobs read out of the files (rejected rows' cells, a trial's findings) goes with them.
+                session.execute(update(Job).where(Job.upload_id == upload.id).values(result=None))
             done.append(Purged(upload.id, upload.created_at, schools, error))
         known = set(session.scalars(select(Upload.id)))
     if settings.uploads.is_dir():

@@ -1,13 +1,18 @@
 """What the school and authority pages read from the store: each school's latest inspection, the
 decisions that still hold, and the authority summary built, as ``inspect-la`` builds it, from the
-stored findings objects by the library's own functions (no rule is computed here)."""
+stored findings objects by the library's own functions (no rule is computed here).
+
+"Inspection" here is the local authority's own: a school's self-audit is its school's to see,
+and beside the LA's inspection, but it is never the latest inspection the actions, the CME list
+and the authority summary are read from. An officer of an authority sees only its schools
+(``in_authority``, the one place the lists are narrowed)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from auditor.authority_report import as_at_label, indicator_totals, totals_by_rule
@@ -16,21 +21,38 @@ from auditor.findings import Finding
 from auditor.findings import Inspection as Findings
 from auditor.report import cme_referrals
 from auditor.rules import load_rules
-from auditor_service.decisions import waivers_in_force
-from auditor_service.store.models import Inspection
+from auditor_service.decisions import LA_INSPECTION, waivers_in_force
+from auditor_service.store.models import Inspection, School
 
 
-def latest_inspections(session: Session) -> list[Inspection]:
-    """Each school's latest inspection (by the date it was judged as at, then the newest), by name."""
+def schools_of(session: Session, la: str) -> list[str] | None:
+    """The URNs of the schools an officer of the authority ``la`` may see, matched as
+    ``access.may`` matches one (casefold; a school with no authority yet is everyone's);
+    None: every school (no ``la``)."""
+    if not la:
+        return None
+    return [urn for urn, school_la in session.execute(select(School.urn, School.la))
+            if (school_la or "").casefold() in ("", la.casefold())]
+
+
+def in_authority(query: Select, session: Session, la: str, urn=Inspection.urn) -> Select:
+    """``query`` narrowed to the schools of the authority ``la`` (by its column ``urn``)."""
+    urns = schools_of(session, la)
+    return query if urns is None else query.where(urn.in_(urns))
+
+
+def latest_inspections(session: Session, la: str = "") -> list[Inspection]:
+    """Each school's latest inspection by the LA (by the date it was judged as at, then the
+    newest), of the schools of the authority ``la`` (every school: ""), by name."""
     ranked = select(
         Inspection.id,
         func.row_number()
         .over(partition_by=Inspection.urn, order_by=(Inspection.as_of.desc(), Inspection.id.desc()))
         .label("rank"),
-    ).subquery()
-    rows = session.scalars(
+    ).where(Inspection.kind == LA_INSPECTION).subquery()
+    rows = session.scalars(in_authority(
         select(Inspection).join(ranked, ranked.c.id == Inspection.id).where(ranked.c.rank == 1)
-        .options(joinedload(Inspection.school))
+        .options(joinedload(Inspection.school)), session, la)
     ).all()
     return sorted(rows, key=lambda row: (row.school.name.casefold(), row.urn))
 
@@ -64,8 +86,9 @@ class Authority:
         return len({(r.inspection.urn, r.finding.upn or r.finding.pupil) for r in self.referrals})
 
 
-def authority(session: Session, today: dt.date) -> Authority:
-    latest = latest_inspections(session)
+def authority(session: Session, today: dt.date, la: str = "") -> Authority:
+    """The summary of the schools of the authority ``la`` (every school: "")."""
+    latest = latest_inspections(session, la)
     parsed = [(row, Findings.model_validate_json(row.findings_json)) for row in latest]
     results = [(row, school_result(row, findings)) for row, findings in parsed]
     summary = AuthoritySummary(

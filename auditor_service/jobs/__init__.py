@@ -9,17 +9,19 @@ import json
 import multiprocessing
 import os
 import signal
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from auditor_service.settings import Settings
 from auditor_service.store import Store
 from auditor_service.store.models import Job, _now
 
 POLL_SECONDS = 0.1  # how soon an idle worker sees a new job
+HOST = socket.gethostname()[:255]
 
 
 def enqueue(store: Store, kind: str, upload_id: str, **options: object) -> int:
@@ -37,7 +39,7 @@ def claim(store: Store) -> Job | None:
             claimed = session.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.status == "queued")
-                .values(status="running", worker_pid=os.getpid(), started_at=_now(), phase="starting")
+                .values(status="running", worker_pid=os.getpid(), worker_host=HOST, started_at=_now(), phase="starting")
             )
             if claimed.rowcount == 1:
                 return session.get(Job, job_id)
@@ -56,11 +58,14 @@ class Progress:
 
 
 def recover(store: Store) -> int:
-    """Queue again every job left running by a process that is gone (a killed server's workers)."""
+    """Queue again every job left running by a process of this machine that is gone (a killed
+    server's workers). Another machine's jobs, on a database several servers share, are its own
+    to recover: their process numbers mean nothing here."""
     with store.session() as session:
-        stale = [job for job in session.scalars(select(Job).where(Job.status == "running")) if not _alive(job.worker_pid)]
+        running = session.scalars(select(Job).where(Job.status == "running", or_(Job.worker_host == HOST, Job.worker_host.is_(None))))
+        stale = [job for job in running if not _alive(job.worker_pid)]
         for job in stale:
-            job.status, job.phase, job.worker_pid = "queued", "waiting for a worker (restarted)", None
+            job.status, job.phase, job.worker_pid, job.worker_host = "queued", "waiting for a worker (restarted)", None, None
         return len(stale)
 
 

@@ -8,13 +8,14 @@ from sqlalchemy import update
 
 from auditor.errors import PackError, write_crash_report
 from auditor_service.jobs import Progress
+from auditor_service.jobs.consequences import consequences
 from auditor_service.jobs.inspect import inspect_upload
 from auditor_service.jobs.validate import validate_upload
 from auditor_service.settings import Settings
 from auditor_service.store import Store
 from auditor_service.store.models import Job, _now
 
-TASKS = {"validate": validate_upload, "inspect": inspect_upload}
+TASKS = {"validate": validate_upload, "inspect": inspect_upload, "consequences": consequences}
 
 
 def run(store: Store, settings: Settings, job: Job) -> None:

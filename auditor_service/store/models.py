@@ -55,13 +55,14 @@ class Job(Base):
 
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # validate | inspect
+    kind: Mapped[str] = mapped_column(String(16))  # validate | inspect | consequences (of a draft policy)
     upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
     phase: Mapped[str] = mapped_column(String(100), default="waiting for a worker")
     done: Mapped[int] = mapped_column(Integer, default=0)  # progress within the phase
     total: Mapped[int] = mapped_column(Integer, default=0)
     worker_pid: Mapped[int | None] = mapped_column(Integer)
+    worker_host: Mapped[str | None] = mapped_column(String(255))  # the machine whose process ``worker_pid`` is
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

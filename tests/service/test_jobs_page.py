@@ -66,3 +66,13 @@ def test_an_inspection_under_way_names_its_school_and_date_from_the_pack(client,
     shutil.copytree(SAMPLE, settings.uploads / ("a" * 32))
     page = client.get(f"/jobs/{job_id}").text
     assert "Brookfield Community Primary School (URN 990001), as at 14/03/2025" in page
+
+
+def test_a_draft_policys_trial_is_named_as_such_and_leads_to_its_own_page_when_done(client, store):
+    job_id = _job(store, "consequences")
+    page = client.get(f"/jobs/{job_id}").text
+    assert "<h1>Trying a draft policy</h1>" in page and "<title>Trying a draft policy" in page
+    with store.session() as session:
+        session.execute(update(Job).where(Job.id == job_id).values(status="done"))
+    done = client.get(f"/jobs/{job_id}", follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/policies/consequences/{job_id}"

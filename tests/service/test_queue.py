@@ -59,3 +59,24 @@ def test_a_job_whose_worker_is_gone_is_queued_again_and_a_live_ones_is_not(store
     with store.session() as session:
         assert session.get(Job, dead).status == "queued"
         assert session.get(Job, alive).status == "running"
+
+
+def test_a_job_another_machine_runs_is_left_to_it_though_its_pid_means_nothing_here(store):
+    from auditor_service.jobs import HOST
+
+    elsewhere, here = _jobs(store, 2)
+    with store.session() as session:
+        for job_id, host in ((elsewhere, "another-server"), (here, HOST)):
+            job = session.get(Job, job_id)
+            job.status, job.worker_pid, job.worker_host = "running", 2**22 + 12345, host  # no such pid here
+    assert recover(store) == 1
+    with store.session() as session:
+        assert session.get(Job, elsewhere).status == "running"
+        assert session.get(Job, here).status == "queued" and session.get(Job, here).worker_host is None
+
+
+def test_a_claimed_job_names_the_machine_its_worker_runs_on(store):
+    from auditor_service.jobs import HOST
+
+    _jobs(store, 1)
+    assert claim(store).worker_host == HOST

@@ -101,3 +101,21 @@ def test_register_audit_purge_prints_what_it_deleted(tmp_path):
             assert session.get(Upload, new).purged_at is None and session.get(Upload, old).purged_at is not None
     finally:
         store.dispose()
+
+
+def test_what_jobs_read_out_of_purged_files_goes_with_them(store, settings):
+    from auditor_service.jobs import enqueue
+    from auditor_service.store.models import Job
+
+    now = _now()
+    old = upload_pack(store, settings, date=dt.date(2025, 1, 17))
+    new = upload_pack(store, settings, date=dt.date(2025, 3, 14))
+    jobs = {upload: enqueue(store, "validate", upload) for upload in (old, new)}
+    with store.session() as session:
+        session.get(Upload, old).created_at = now - (settings.retention_days + 1) * DAY
+        for job_id in jobs.values():
+            session.get(Job, job_id).result = '{"rejected": [{"value": "Ada Example"}]}'  # a cell of the file
+    purge(store, settings, now=now)
+    with store.session() as session:
+        assert session.get(Job, jobs[old]).result is None
+        assert session.get(Job, jobs[new]).result is not None

@@ -1,5 +1,6 @@
 """The authority's page: the latest inspection of every school, the authority summary and its
-CME indicators as ``inspect-la`` writes them, and the children to refer to the CME team."""
+CME indicators as ``inspect-la`` writes them, and the children to refer to the CME team; for an
+officer of an authority, of its schools only. The LA's own inspections: never a self-audit."""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ REFERRAL_COLUMNS = ["urn", "school", "as_at", "rule", "title", "upn", "pupil", "
 
 
 def authority_page(request: Request):
-    permit(request, "view-authority")
+    who = permit(request, "view-authority")
     with request.app.state.store.session() as session:
-        found = authority(session, dt.date.today())
+        found = authority(session, dt.date.today(), who.la)
     return page(request, "authority.html", {
         "authority": found, "summary": found.summary, "totals": found.totals, "indicators": found.indicators,
         "severities": SEVERITIES, "bands": PART_TIME_BANDS, "finding_indicators": FINDING_INDICATORS,
@@ -40,10 +41,10 @@ def authority_page(request: Request):
 
 
 def referrals_csv(request: Request):
-    permit(request, "view-authority")
+    who = permit(request, "view-authority")
     today = dt.date.today()
     with request.app.state.store.session() as session:
-        referrals = authority(session, today).referrals
+        referrals = authority(session, today, who.la).referrals
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(REFERRAL_COLUMNS)

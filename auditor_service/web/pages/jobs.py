@@ -34,6 +34,8 @@ def _job(request: Request, action: str) -> Job:
 def next_page(job: Job) -> str:
     """Where a finished job's page leads: the inspection it made, or the upload it read; a failed
     inspection stays on its own page, which says why."""
+    if job.kind == "consequences":
+        return f"/policies/consequences/{job.id}"
     if job.kind == "inspect":
         return f"/inspections/{job.inspection_id}" if job.status == "done" and job.inspection_id else f"/jobs/{job.id}"
     return f"/uploads/{job.upload_id}"

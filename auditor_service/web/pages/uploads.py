@@ -35,7 +35,7 @@ from auditor_service.uploads import (
     write_inspection,
     write_roles,
 )
-from auditor_service.web.access import permit
+from auditor_service.web.access import actor, permit
 from auditor_service.web.render import page, uk_date
 
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
@@ -49,8 +49,15 @@ def new_inspection(request: Request):
     return page(request, "upload_new.html", _new_context(request))
 
 
+def _own_school(request: Request) -> str | None:
+    """A school account's URN: what it inspects is a self-audit of its own school."""
+    who = actor(request)
+    return who.urn if who is not None and who.role == "school" else None
+
+
 def _new_context(request: Request, **extra) -> dict:
-    return {"kinds": KINDS, "limit_mb": request.app.state.settings.max_upload_mb, "errors": [], "refused": [], **extra}
+    return {"kinds": KINDS, "limit_mb": request.app.state.settings.max_upload_mb, "errors": [], "refused": [],
+            "own_school": _own_school(request), **extra}
 
 
 async def create_upload(request: Request):
@@ -120,7 +127,10 @@ def _show(request: Request, upload: Upload, job: Job | None, *, choice_errors=()
         "inspect_errors": inspect_errors or {},
         "values": values or (_inspect_defaults(result, request.app.state.settings.uploads / upload.id) if result else {}),
         "policies": _policies(result) if result else [],
+        "own_school": _own_school(request),
     }
+    if context["own_school"]:
+        context["values"] = {**context["values"], "urn": context["own_school"]}  # fixed: the form cannot change it
     return page(request, "upload.html", context, status=status)
 
 

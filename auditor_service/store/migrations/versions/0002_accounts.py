@@ -1,4 +1,4 @@
-"""Accounts, sessions and the audit log; whose each upload and inspection is
+"""Accounts, sessions and the audit log; whose each upload and inspection is; which machine runs a job
 
 Revision ID: 0002
 Revises: 0001
@@ -86,9 +86,13 @@ def upgrade() -> None:
     with op.batch_alter_table('inspections', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=16), nullable=False, server_default='inspection'))
         batch_op.add_column(sa.Column('created_by', sa.String(length=100), nullable=True))
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('worker_host', sa.String(length=255), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_column('worker_host')
     with op.batch_alter_table('inspections', schema=None) as batch_op:
         batch_op.drop_column('created_by')
         batch_op.drop_column('kind')
