@@ -20,8 +20,9 @@ from sqlalchemy import func, inspect, select, text, update
 
 from auditor.load.pack import read_config
 from auditor.report import _FORMULA_TRIGGERS
-from auditor_service.store.models import Job, School, User
+from auditor_service.store.models import Decision, Job, School, User
 from auditor_service.web.csrf import NUL_REFUSED
+from auditor_service.web.pages.policies import local_folder, local_names, local_path
 from tests.packs import zipped
 from tests.service.access_world import (
     NORTH,
@@ -81,11 +82,14 @@ def files(world: World) -> set[Path]:
     return {p for p in world.settings.data.parent.rglob("*") if p.is_file()}
 
 
-def assert_nothing_written_outside_the_uploads(world: World, before: set[Path]) -> None:
-    """Each new file is in a pack folder of its own, directly under the uploads (or the
-    database's own files)."""
+def assert_nothing_written_outside_the_uploads(world: World, before: set[Path], drafts: bool = False) -> None:
+    """Each new file is in a pack folder of its own, directly under the uploads (or a draft
+    policy where saved drafts live, or the database's own files)."""
     for path in files(world) - before:
         if path.name.startswith("service.sqlite3"):
+            continue
+        if drafts and path.parent == local_folder(world.settings):
+            assert path.suffix == ".toml" and local_path(world.settings, path.stem) == path, path
             continue
         assert path.parent.parent == world.settings.uploads, path
 
@@ -265,8 +269,8 @@ def test_the_decision_forms(world):
     olive = world.client("olive")
     made = world.made["olive"]
     action = f"/inspections/{made.inspection_id}/findings/{made.finding_id}/decisions"
-    assert {"kind", "note", "date", "recorded_by"} <= set(form_fields(olive.get(
-        f"/inspections/{made.inspection_id}").text, action))
+    assert {"kind", "note", "date"} <= set(form_fields(olive.get(f"/inspections/{made.inspection_id}").text, action))
+    # Who recorded it is the account's name: a name sent with the form, as a forged one would be, is not used.
     valid = {"kind": "waiver", "note": "agreed", "date": f"{TODAY + dt.timedelta(days=30):%d/%m/%Y}",
              "recorded_by": "Olive"}
     before = snapshot(world)
@@ -280,7 +284,37 @@ def test_the_decision_forms(world):
             assert_escaped(page, value)
     assert stored and "&lt;script&gt;alert(1)&lt;/script&gt;" in olive.get(f"/inspections/{made.inspection_id}").text
     assert_intact(world, before, may_grow={"decisions"})
-    assert snapshot(world)["counts"]["decisions"] == before["counts"]["decisions"] + stored
+    with world.store.session() as session:
+        names = session.scalars(select(Decision.recorded_by).order_by(Decision.id.desc()).limit(stored)).all()
+    assert len(names) == stored and set(names) == {"olive"}  # never a name the form sent
+
+
+def test_the_policy_draft_form(world):
+    olive = world.client("olive")
+    action = "/policies/draft?from=statutory"
+    fields = form_fields(olive.get(action).text, action)
+    thresholds = [name for name in fields if name.endswith((".value", ".from"))]
+    assert {"name", "title"} <= set(fields) and thresholds
+    changed = next(name for name in thresholds if name.endswith(".value"))
+    fields[changed] = str(int(float(fields[changed])) + 1)  # a draft must change a threshold
+    before, written = snapshot(world), files(world)
+    saved = 0
+    for n, value in enumerate(HOSTILE):
+        for sent in ({**fields, "name": value}, {**fields, "name": f"hostile-{n}", "title": value},
+                     {**fields, "name": f"hostile-{n}-t", **dict.fromkeys(thresholds, value)}):
+            response = post(olive, action, sent)
+            assert response.status_code in (303, 400), (value[:50], sent["name"][:50])
+            if response.status_code == 303:
+                saved += 1
+                response = olive.get(response.headers["location"])
+                assert response.status_code == 200
+            assert_escaped(response, value)
+    policies = olive.get("/policies")
+    assert policies.status_code == 200 and saved and set(local_names(world.settings)) >= {"hostile-0"}
+    for value in HOSTILE:
+        assert_escaped(policies, value)
+    assert_intact(world, before, may_grow=set())
+    assert_nothing_written_outside_the_uploads(world, written, drafts=True)
 
 
 @pytest.fixture(scope="module")
