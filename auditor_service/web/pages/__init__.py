@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from auditor_service.web.csrf import protected
 
-AREAS = ["account", "home", "uploads", "jobs", "inspections", "schools", "authority", "batches"]
+AREAS = ["account", "home", "uploads", "jobs", "inspections", "schools", "authority", "batches", "admin"]
 SAFE_METHODS = {"GET", "HEAD"}
 
 
