@@ -49,6 +49,16 @@ def test_off_loopback_it_refuses_to_start_without_an_enabled_admin(tmp_path, dat
     assert f"--host 0.0.0.0: {REFUSED}" in output and "register-audit users add NAME --role admin" in output
 
 
+@pytest.mark.parametrize("options", [("--trusted-proxy", "127.0.0.1"), ("--public-host", "audit.example.gov.uk")])
+def test_on_loopback_behind_a_reverse_proxy_it_refuses_to_start_without_an_enabled_admin(tmp_path, database_url, options):
+    """nginx on the same machine reaches it on 127.0.0.1 for everyone: with no accounts, everyone
+    would be the machine's one user."""
+    result = serve(tmp_path, database_url, *options)
+    assert result.exit_code == 2, result.output
+    assert ("--public-host/--trusted-proxy: let other machines reach it through a proxy, and no administrator's "
+            "account is enabled") in " ".join(result.output.split())
+
+
 def test_the_host_from_the_settings_file_is_held_to_the_same(tmp_path, database_url):
     settings = tmp_path / "settings.toml"
     settings.write_text('host = "0.0.0.0"\n', encoding="utf-8")

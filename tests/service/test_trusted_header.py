@@ -16,20 +16,28 @@ from auditor_service import accounts
 from auditor_service.store import open_store
 from auditor_service.store.models import AuditEvent
 from tests.service.conftest import PASSWORD
+from tests.service.live import LiveServer
 
 TRUSTING_LOOPBACK = ("--trusted-proxy", "127.0.0.1", "--trusted-user-header", "X-Remote-User")
 TRUSTING_ANOTHER = ("--trusted-proxy", "10.9.9.9", "--trusted-user-header", "X-Remote-User")
 
 
-def with_accounts(server) -> None:
-    """olive (an officer, with a password too) and dora (disabled), in the server's database."""
-    store = open_store(server.database)
+@pytest.fixture
+def proxied(request, tmp_path, database_url):
+    """``serve`` with the options of the test's parameter, over a database with accounts (a
+    server behind a proxy starts only with an admin): ada (admin), olive (an officer, with a
+    password too) and dora (disabled)."""
+    store = open_store(database_url)
     try:
         with store.session() as session:
+            accounts.add(session, "ada", "admin")
             accounts.add(session, "olive", "officer", password=PASSWORD)
             accounts.set_disabled(accounts.add(session, "dora", "officer"), True)
     finally:
         store.dispose()
+    server = LiveServer(tmp_path / "data", database_url, *request.param).start()
+    yield server
+    server.stop()
 
 
 def refusals(server) -> list[tuple[str, str, str, str]]:
@@ -70,45 +78,41 @@ def sign_in_with_password(server, headers: dict) -> list[str]:
     return cookies + signed.get_all("set-cookie")
 
 
-@pytest.mark.parametrize("live_server", [TRUSTING_LOOPBACK], indirect=True)
-def test_the_trusted_proxy_signs_users_in_by_the_header(live_server):
-    with_accounts(live_server)
-    status, _, page = ask(live_server, "/schools", {"X-Remote-User": "olive"})
+@pytest.mark.parametrize("proxied", [TRUSTING_LOOPBACK], indirect=True)
+def test_the_trusted_proxy_signs_users_in_by_the_header(proxied):
+    status, _, page = ask(proxied, "/schools", {"X-Remote-User": "olive"})
     assert status == 200 and "olive (officer)" in page
-    status, headers, _ = ask(live_server, "/schools")  # no header: no one is signed in
+    status, headers, _ = ask(proxied, "/schools")  # no header: no one is signed in
     assert status == 303 and headers["location"].startswith("/sign-in")
 
 
-@pytest.mark.parametrize("live_server", [TRUSTING_LOOPBACK], indirect=True)
-def test_a_name_the_proxy_sends_that_is_no_enabled_account_is_refused_and_logged(live_server):
-    with_accounts(live_server)
+@pytest.mark.parametrize("proxied", [TRUSTING_LOOPBACK], indirect=True)
+def test_a_name_the_proxy_sends_that_is_no_enabled_account_is_refused_and_logged(proxied):
     for name in ("mallory", "dora"):
-        status, headers, _ = ask(live_server, "/schools", {"X-Remote-User": name, "X-Forwarded-For": "203.0.113.7"})
+        status, headers, _ = ask(proxied, "/schools", {"X-Remote-User": name, "X-Forwarded-For": "203.0.113.7"})
         assert status == 303 and headers["location"].startswith("/sign-in"), name
-    assert refusals(live_server) == [(name, "refused", "203.0.113.7", "the proxy named no enabled account")
+    assert refusals(proxied) == [(name, "refused", "203.0.113.7", "the proxy named no enabled account")
                                      for name in ("mallory", "dora")]
 
 
-@pytest.mark.parametrize("live_server", [TRUSTING_LOOPBACK], indirect=True)
-def test_behind_the_proxys_tls_every_cookie_is_secure(live_server):
-    with_accounts(live_server)
-    cookies = sign_in_with_password(live_server, {"X-Forwarded-Proto": "https"})
+@pytest.mark.parametrize("proxied", [TRUSTING_LOOPBACK], indirect=True)
+def test_behind_the_proxys_tls_every_cookie_is_secure(proxied):
+    cookies = sign_in_with_password(proxied, {"X-Forwarded-Proto": "https"})
     assert {cookie.split("=", 1)[0] for cookie in cookies} == {"csrftoken", "session"}
     assert all("; secure" in cookie.lower() for cookie in cookies), cookies
-    plain = sign_in_with_password(live_server, {})
+    plain = sign_in_with_password(proxied, {})
     assert not any("secure" in cookie.lower() for cookie in plain), plain
 
 
-@pytest.mark.parametrize("live_server", [TRUSTING_ANOTHER], indirect=True)
-def test_the_header_and_the_forwarded_headers_are_not_believed_from_another_machine(live_server):
+@pytest.mark.parametrize("proxied", [TRUSTING_ANOTHER], indirect=True)
+def test_the_header_and_the_forwarded_headers_are_not_believed_from_another_machine(proxied):
     """The server trusts a proxy at 10.9.9.9; these requests come from loopback, as a user going
     round the proxy would send them."""
-    with_accounts(live_server)
-    status, headers, _ = ask(live_server, "/schools", {"X-Remote-User": "olive"})
+    status, headers, _ = ask(proxied, "/schools", {"X-Remote-User": "olive"})
     assert status == 303 and headers["location"].startswith("/sign-in")
-    cookies = sign_in_with_password(live_server, {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})
+    cookies = sign_in_with_password(proxied, {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})
     assert not any("secure" in cookie.lower() for cookie in cookies), cookies
-    assert refusals(live_server) == [("olive", "ok", "127.0.0.1", "")]  # the password sign-in, from its real address
+    assert refusals(proxied) == [("olive", "ok", "127.0.0.1", "")]  # the password sign-in, from its real address
 
 
 @pytest.mark.parametrize("options, named", [
