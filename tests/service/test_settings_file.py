@@ -121,3 +121,52 @@ def test_the_users_and_purge_commands_use_the_database_the_file_names(tmp_path):
     assert "ada" in listed.output and "admin" in listed.output
     purged = CliRunner().invoke(app, ["purge", "--settings", str(path)])
     assert purged.exit_code == 0 and "older than 3 days" in purged.output
+
+
+# ---- docs/deploy.md says what the code does ------------------------------------------------------
+
+DEPLOY = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
+
+
+def test_deploy_md_lists_every_setting_with_its_variable_and_default():
+    import re
+
+    rows = re.findall(r"^\| `([a-z_]+)` \| `(REGISTER_AUDIT_[A-Z_]+)`.*\| ([^|]+) \|$", DEPLOY.read_text(encoding="utf-8"),
+                      re.M)
+    assert sorted((name, variable) for name, variable, _ in rows) == sorted(
+        (name, f"REGISTER_AUDIT_{name.upper()}") for name in Settings.model_fields)
+    defaults = Settings(data="/x")
+    for name, _, default in rows:
+        if isinstance(value := getattr(defaults, name), int) or name == "host":
+            assert default.startswith(f"`{value}`"), name
+
+
+def test_deploy_md_settings_file_is_one_the_service_reads(tmp_path):
+    import re
+
+    example = re.search(r"```toml\n(data = .*?)```", DEPLOY.read_text(encoding="utf-8"), re.S).group(1)
+    settings = Settings.from_environment(written(tmp_path, example))
+    assert settings.public_hosts == ["audit.northshire.gov.uk"] and settings.trusted_proxy == "127.0.0.1"
+    assert settings.database_url == "postgresql+psycopg://auditor@/register_auditor?host=/var/run/postgresql"
+
+
+def test_every_option_deploy_md_gives_a_command_is_one_it_takes():
+    import re
+
+    import typer
+
+    from auditor_service.cli import app
+
+    root = typer.main.get_command(app)
+    text = DEPLOY.read_text(encoding="utf-8").replace("\\\n", " ")
+    checked = 0
+    for line in re.findall(r"register-audit ((?:serve|purge|users \w+)\b[^\n`|#]*)", text):
+        words = line.split()
+        command = root.commands[words[0]]
+        if words[0] == "users":
+            command = command.commands[words[1]]
+        taken = {option for parameter in command.params for option in parameter.opts}
+        for option in (word.split("=")[0] for word in words if word.startswith("--")):
+            assert option in taken, f"register-audit {line}: {option}"
+            checked += 1
+    assert checked >= 20
