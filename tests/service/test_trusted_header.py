@@ -40,7 +40,7 @@ def proxied(request, tmp_path, database_url):
     server.stop()
 
 
-def refusals(server) -> list[tuple[str, str, str, str]]:
+def sign_ins(server) -> list[tuple[str, str, str, str]]:
     store = open_store(server.database)
     try:
         with store.session() as session:
@@ -84,6 +84,9 @@ def test_the_trusted_proxy_signs_users_in_by_the_header(proxied):
     assert status == 200 and "olive (officer)" in page
     status, headers, _ = ask(proxied, "/schools")  # no header: no one is signed in
     assert status == 303 and headers["location"].startswith("/sign-in")
+    ask(proxied, "/authority", {"X-Remote-User": "olive"})
+    # One sign-in recorded for the spell of use, not one per request.
+    assert sign_ins(proxied) == [("olive", "ok", "127.0.0.1", "by the proxy's header")]
 
 
 @pytest.mark.parametrize("proxied", [TRUSTING_LOOPBACK], indirect=True)
@@ -91,7 +94,7 @@ def test_a_name_the_proxy_sends_that_is_no_enabled_account_is_refused_and_logged
     for name in ("mallory", "dora"):
         status, headers, _ = ask(proxied, "/schools", {"X-Remote-User": name, "X-Forwarded-For": "203.0.113.7"})
         assert status == 303 and headers["location"].startswith("/sign-in"), name
-    assert refusals(proxied) == [(name, "refused", "203.0.113.7", "the proxy named no enabled account")
+    assert sign_ins(proxied) == [(name, "refused", "203.0.113.7", "the proxy named no enabled account")
                                      for name in ("mallory", "dora")]
 
 
@@ -112,7 +115,7 @@ def test_the_header_and_the_forwarded_headers_are_not_believed_from_another_mach
     assert status == 303 and headers["location"].startswith("/sign-in")
     cookies = sign_in_with_password(proxied, {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})
     assert not any("secure" in cookie.lower() for cookie in cookies), cookies
-    assert refusals(proxied) == [("olive", "ok", "127.0.0.1", "")]  # the password sign-in, from its real address
+    assert sign_ins(proxied) == [("olive", "ok", "127.0.0.1", "")]  # the password sign-in, from its real address
 
 
 @pytest.mark.parametrize("options, named", [

@@ -65,7 +65,7 @@ def test_add_with_no_password_makes_a_single_sign_on_account(users_cli, store):
     assert users_cli("add", "amy@example.org", "--role", "officer", "--no-password") == (
         0, "added officer account amy@example.org")
     assert find(store, "amy@example.org").password_hash is None
-    assert "enabled (single sign-on only)" in users_cli("list")[1]
+    assert "enabled, single sign-on only" in users_cli("list")[1]
 
 
 @pytest.mark.parametrize("arguments, given, problem", [

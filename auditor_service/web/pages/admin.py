@@ -44,15 +44,6 @@ def _recorded(request: Request, who: Actor, action: str, detail: str = "") -> No
 # ---- accounts -----------------------------------------------------------------------------------
 
 
-def state(user: User, at: dt.datetime | None = None) -> str:
-    """An account's state as the page says it."""
-    if user.disabled:
-        return "disabled"
-    if user.locked_until and user.locked_until > (at or accounts.now()):
-        return f"locked until {user.locked_until:%d/%m/%Y %H:%M} UTC"
-    return "enabled" if user.password_hash else "enabled, single sign-on only"
-
-
 def _last_sign_ins(session) -> dict[int, dt.datetime]:
     """Each account's last sign-in with a password: when its newest session began (the sessions
     table is indexed by account; the audit log is not)."""
@@ -71,7 +62,7 @@ def _users(request: Request, problems: list[tuple[str, str]] | None = None, type
         users = session.scalars(select(User).order_by(User.name)).all()
         last = _last_sign_ins(session)
     return page(request, "admin_users.html", {
-        "users": users, "state": state, "last": last, "roles": accounts.ROLES, "problems": problems or [],
+        "users": users, "state": accounts.state, "last": last, "roles": accounts.ROLES, "problems": problems or [],
         "typed": typed or {"role": "officer"}, "first": not users, "shortest": accounts.PASSWORD_LENGTH[0],
     }, status=status)
 
@@ -160,7 +151,7 @@ def _user_page(request: Request, who: Actor, problems: list[tuple[str, str]] | N
         user = _account(session, request)
         last = _last_sign_ins(session).get(user.id)
     return page(request, "admin_user.html", {
-        "user": user, "state": state(user), "last": last, "yourself": user.name == who.name,
+        "user": user, "state": accounts.state(user), "last": last, "yourself": user.name == who.name,
         "done": DONE.get(request.query_params.get("done", "")), "problems": problems or [],
         "shortest": accounts.PASSWORD_LENGTH[0],
     }, status=status)
