@@ -137,14 +137,9 @@ def may(request: Request, action: str, urn: str | None = None) -> bool:
     if who.role == "school":
         return action in UNSCOPED if urn is None else urn == who.urn
     if who.role == "officer" and who.la and urn is not None:
-        return _school_la(request, urn) in ("", who.la.casefold())  # a school not yet inspected has none
+        with request.app.state.store.session() as session:
+            return accounts.covers(who.la, session.scalar(select(School.la).where(School.urn == urn)))
     return True
-
-
-def _school_la(request: Request, urn: str) -> str:
-    with request.app.state.store.session() as session:
-        la = session.scalar(select(School.la).where(School.urn == urn))
-    return (la or "").casefold()
 
 
 def peer(request: Request) -> str:
