@@ -105,7 +105,9 @@ def write_csv(inspection: Inspection, out: Path) -> Path:
 
 
 REPORT_TEMPLATE = "report.html.j2"
-STYLESHEET = "report.css"  # the report's styles: inlined in report.html, or served beside a page
+# The report's styles, in order: the palette and register grid, then the rest. Inlined in
+# report.html, or served beside a page.
+STYLESHEETS = ("register.css", "report.css")
 
 
 def templates_dir() -> Path:
@@ -122,8 +124,8 @@ def report_filters() -> dict[str, Callable]:
 
 @cache
 def stylesheet() -> Markup:
-    """``report.css``, to be inlined (the shipped file, never data)."""
-    return Markup((templates_dir() / STYLESHEET).read_text(encoding="utf-8"))
+    """The report's styles (``STYLESHEETS``), to be inlined: the shipped files, never data."""
+    return Markup("\n".join((templates_dir() / name).read_text(encoding="utf-8") for name in STYLESHEETS))
 
 
 @cache

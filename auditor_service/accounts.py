@@ -49,6 +49,22 @@ def find(session: Session, name: str) -> User | None:
     return session.scalar(select(User).where(User.name == name))
 
 
+def covers(officer_la: str, school_la: str | None) -> bool:
+    """Whether an officer of the authority ``officer_la`` sees a school of ``school_la``: the
+    same authority (in any case), a school whose authority is not yet known, or any school for
+    an officer with no authority (one authority per server)."""
+    return not officer_la or (school_la or "").casefold() in ("", officer_la.casefold())
+
+
+def state(user: User, at: dt.datetime | None = None) -> str:
+    """An account's state, in words: as the admin page and ``users list`` say it."""
+    if user.disabled:
+        return "disabled"
+    if user.locked_until and user.locked_until > (at or now()):
+        return f"locked until {user.locked_until:%d/%m/%Y %H:%M} UTC"
+    return "enabled" if user.password_hash else "enabled, single sign-on only"
+
+
 def check_account(name: str, role: str, urn: str | None) -> None:
     if not NAME.fullmatch(name or ""):
         raise AccountError("A name is 1 to 100 letters, digits or . _ @ + - and starts with a letter or digit")

@@ -187,24 +187,15 @@ def users_list(data: DataOption = None, database: DatabaseOption = None, setting
     """List the accounts, with their role, school or authority, and state."""
     from sqlalchemy import select
 
+    from auditor_service import accounts
     from auditor_service.store.models import User
 
     settings = Settings.from_environment(settings_file, data=data, database=database)
     with _store(settings) as store, store.session() as session:
         table = Table("name", "role", "URN", "authority", "state", box=None)
         for user in session.scalars(select(User).order_by(User.name)):
-            table.add_row(Text(user.name), user.role, user.urn or "", Text(user.la), _state(user))
+            table.add_row(Text(user.name), user.role, user.urn or "", Text(user.la), accounts.state(user))
     console.print(table)
-
-
-def _state(user) -> str:
-    from auditor_service.accounts import now
-
-    if user.disabled:
-        return "disabled"
-    if user.locked_until and user.locked_until > now():
-        return f"locked until {user.locked_until:%d/%m/%Y %H:%M} UTC"
-    return "enabled" if user.password_hash else "enabled (single sign-on only)"
 
 
 def _switch(name: str, disabled: bool, settings: Settings) -> None:

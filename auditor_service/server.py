@@ -76,14 +76,17 @@ def _open(settings: Settings):
 
 
 def _refuse_open_without_accounts(settings: Settings, store) -> None:
-    """Off loopback, anyone on the network could reach it: only with accounts, and an admin."""
-    if settings.on_loopback:
+    """Off loopback, or on loopback behind a reverse proxy, anyone on the network could reach it
+    (and with no accounts, as the machine's one user): only with accounts, and an admin."""
+    if settings.on_loopback and not (settings.public_hosts or settings.trusted_proxy):
         return
     with store.session() as session:
         admins = session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.disabled.is_(False)))
     if not admins:
         store.dispose()
-        raise PackError(f"--host {settings.host}", "is not loopback, and no administrator's account is enabled: "
+        where, why = ((f"--host {settings.host}", "is not loopback") if not settings.on_loopback else
+                      ("--public-host/--trusted-proxy", "let other machines reach it through a proxy"))
+        raise PackError(where, f"{why}, and no administrator's account is enabled: "
                         "first make one with  register-audit users add NAME --role admin")
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from auditor.errors import PackError
 
 LOOPBACK = "127.0.0.1"
-HEADER_NAME = r"[A-Za-z0-9-]{1,64}"
+HEADER_NAME = r"^[A-Za-z0-9-]{1,64}$"  # anchored: pydantic searches a pattern anywhere in the value
 
 
 class Settings(BaseModel):

@@ -21,18 +21,17 @@ from auditor.findings import Finding
 from auditor.findings import Inspection as Findings
 from auditor.report import cme_referrals
 from auditor.rules import load_rules
+from auditor_service.accounts import covers
 from auditor_service.decisions import LA_INSPECTION, waivers_in_force
 from auditor_service.store.models import Inspection, School
 
 
 def schools_of(session: Session, la: str) -> list[str] | None:
-    """The URNs of the schools an officer of the authority ``la`` may see, matched as
-    ``access.may`` matches one (casefold; a school with no authority yet is everyone's);
+    """The URNs of the schools an officer of the authority ``la`` may see (``accounts.covers``);
     None: every school (no ``la``)."""
     if not la:
         return None
-    return [urn for urn, school_la in session.execute(select(School.urn, School.la))
-            if (school_la or "").casefold() in ("", la.casefold())]
+    return [urn for urn, school_la in session.execute(select(School.urn, School.la)) if covers(la, school_la)]
 
 
 def in_authority(query: Select, session: Session, la: str, urn=Inspection.urn) -> Select:

@@ -80,7 +80,10 @@ def test_the_printed_report_gives_the_first_findings_in_full_and_the_next_in_bri
     brief = printed[
         printed.index('id="findings-in-brief"') : printed.index("</section>", printed.index('id="findings-in-brief"'))
     ]
-    assert brief.count("<tr><td><code>REG005</code>") == PRINTED.lines
+    assert brief.count("<td><code>REG005</code>") == PRINTED.lines
+    # A link to a finding given in brief lands on its line, as one to a finding in full on its article.
+    first_in_brief = many[PRINTED.findings_in_full].id
+    assert f'<tr id="{first_in_brief}"><td><code>REG005</code>' in brief
     assert "7 more findings are not shown here" in brief and "findings.csv" in brief
     # Every finding refers to the CME team: the referrals page is bounded the same way.
     assert f"{len(many) - PRINTED.lines} more children to refer are not shown here" in printed

@@ -13,7 +13,7 @@ from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, sele
 from auditor import inspect
 from auditor.report import (
     REPORT_TEMPLATE,
-    STYLESHEET,
+    STYLESHEETS,
     render_html,
     report_context,
     report_filters,
@@ -79,8 +79,9 @@ def test_the_page_has_no_inline_style_only_the_stylesheet(page):
 
 def test_report_html_still_inlines_the_stylesheet(inspection):
     html = render_html(inspection)
-    css = (templates_dir() / STYLESHEET).read_text(encoding="utf-8")
-    assert str(stylesheet()) == css and ".finding {" in css and ":root {" in css
+    register, report = ((templates_dir() / name).read_text(encoding="utf-8") for name in STYLESHEETS)
+    css = f"{register}\n{report}"  # the palette and register grid first: the report's rules use them
+    assert str(stylesheet()) == css and ".finding {" in report and ":root {" in register and ".mark.closed" in register
     assert f"<style>\n{css}\n</style>" in html
     assert "default-src 'none'; style-src 'unsafe-inline'" in html  # the file fetches nothing
     assert '<header class="masthead">' in html and "<link" not in html
@@ -90,7 +91,7 @@ def test_report_html_still_inlines_the_stylesheet(inspection):
 
 
 def test_no_inline_style_attributes_in_the_templates():
-    for template in (REPORT_TEMPLATE, "authority.html.j2"):
+    for template in (REPORT_TEMPLATE, "register.html.j2", "authority.html.j2"):
         assert not re.search(r"\sstyle\s*=", (templates_dir() / template).read_text(encoding="utf-8")), template
 
 

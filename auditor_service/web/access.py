@@ -85,6 +85,7 @@ def _who(request: Request) -> Actor | None:
             named = request.headers.get(settings.trusted_user_header, "").strip()
             user = accounts.find(session, named) if named else None
             if user is not None and not user.disabled:
+                _signed_in_by_proxy(request, user.name, user.role)
                 return Actor.of(user)
             if named:
                 audit.record(store, actor=named[:100], action="sign-in", outcome="refused", path=request.url.path,
@@ -93,6 +94,17 @@ def _who(request: Request) -> Actor | None:
     idle = dt.timedelta(minutes=settings.session_idle_minutes)
     user = accounts.session_user(store, request.cookies.get(SESSION_COOKIE), idle=idle)
     return Actor.of(user) if user is not None else None
+
+
+def _signed_in_by_proxy(request: Request, name: str, role: str) -> None:
+    """A sign-in by the proxy's header is recorded as one, once per spell of use: the first
+    request, and the first after idling as long as a session may."""
+    seen = request.app.state.__dict__.setdefault("seen_by_proxy", {})
+    now, idle = accounts.now(), dt.timedelta(minutes=request.app.state.settings.session_idle_minutes)
+    last, seen[name] = seen.get(name), now
+    if last is None or now - last > idle:
+        audit.record(request.app.state.store, actor=name, role=role, action="sign-in", path=request.url.path,
+                     address=address(request), detail="by the proxy's header")
 
 
 def permit(request: Request, action: str, urn: str | None = None, *, inspection_id: int | None = None,
@@ -125,14 +137,9 @@ def may(request: Request, action: str, urn: str | None = None) -> bool:
     if who.role == "school":
         return action in UNSCOPED if urn is None else urn == who.urn
     if who.role == "officer" and who.la and urn is not None:
-        return _school_la(request, urn) in ("", who.la.casefold())  # a school not yet inspected has none
+        with request.app.state.store.session() as session:
+            return accounts.covers(who.la, session.scalar(select(School.la).where(School.urn == urn)))
     return True
-
-
-def _school_la(request: Request, urn: str) -> str:
-    with request.app.state.store.session() as session:
-        la = session.scalar(select(School.la).where(School.urn == urn))
-    return (la or "").casefold()
 
 
 def peer(request: Request) -> str:

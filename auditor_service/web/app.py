@@ -10,12 +10,12 @@ from urllib.parse import urlencode
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from auditor.errors import write_crash_report
-from auditor.resources import reports_dir
+from auditor.report import stylesheet
 from auditor_service.settings import Settings
 from auditor_service.store import Store
 from auditor_service.web import pages
@@ -51,9 +51,9 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     return protect(app, settings=settings, refuse=_refuse_body(settings))
 
 
-async def _report_css(request: Request) -> FileResponse:
-    """The report's own stylesheet, as the library's report.html inlines it."""
-    return FileResponse(reports_dir() / "report.css", media_type="text/css")
+async def _report_css(request: Request) -> Response:
+    """The report's own styles, as the library's report.html inlines them."""
+    return Response(str(stylesheet()), media_type="text/css")
 
 
 async def _signed_out(request: Request, exc: SignedOut) -> Response:

@@ -9,7 +9,8 @@ from starlette.routing import Route
 
 from auditor_service.web.csrf import protected
 
-AREAS = ["account", "home", "uploads", "jobs", "inspections", "schools", "authority", "batches", "rules", "policies"]
+AREAS = ["account", "home", "uploads", "jobs", "inspections", "schools", "authority", "batches", "rules", "policies",
+         "admin"]
 SAFE_METHODS = {"GET", "HEAD"}
 
 

@@ -38,7 +38,7 @@ from auditor_service.settings import Settings
 from auditor_service.store.models import Inspection, Job, School, Upload
 from auditor_service.uploads import new_folder
 from auditor_service.web.access import permit
-from auditor_service.web.pages.rules import WEEKDAYS, grid, week_row
+from auditor_service.web.pages.rules import WEEKDAYS, grid
 from auditor_service.web.render import page
 
 # A saved draft's name is its file's name: short, lower case, no dots or slashes, never a bundled one.
@@ -368,7 +368,7 @@ def consequences_page(request: Request) -> Response:
         "job": job, "result": result, "refresh": job.status not in FINISHED, "options": json.loads(job.options),
         # the scenarios as the feature files hold them now, to draw their registers
         "scenarios": {s.id: s for s in scenarios()} if result else {},
-        "grid": grid, "week_row": week_row(), "weekdays": WEEKDAYS})
+        "grid": grid, "weekdays": WEEKDAYS})
 
 
 def consequences_status(request: Request) -> JSONResponse:

@@ -7,13 +7,11 @@ register (a week per row, AM and PM side by side). Nothing is retyped: it is all
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-from functools import cache
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from auditor import catalogue
@@ -24,7 +22,7 @@ from auditor.scenarios.builder import tokenise_marks
 from auditor.scenarios.parse import Feature, Step, features
 from auditor.values import parse_date
 from auditor_service.web.access import permit
-from auditor_service.web.render import page, templates
+from auditor_service.web.render import page
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 
@@ -49,7 +47,6 @@ def rule_page(request: Request) -> Response:
         "features": (shown := features_of(rule.code)),
         "legend": legend(shown),
         "grid": grid,
-        "week_row": week_row(),
         "weekdays": WEEKDAYS,
     })
 
@@ -125,29 +122,9 @@ def grid(step: Step) -> list[Week] | None:
     return weeks
 
 
-@cache
-def week_row():
-    """The report's own macro for a register week (reports/report.html.j2), so that a rule's
-    scenario shows its register exactly as a finding in the report does."""
-    env = templates()
-    source = env.loader.get_source(env, "report.html.j2")[0]
-    macro = re.search(r"{% macro week_row\(week\) -%}.*?{%- endmacro %}", source, re.S)
-    return env.from_string(macro.group(), globals={"weekdays": WEEKDAYS}).module.week_row
-
-
-@cache
-def register_css() -> str:
-    """The report's styles for its register grid (report.css: its colours, then the register
-    extract's section), for pages that draw a register inside the service's own layout."""
-    css = (reports_dir() / "report.css").read_text(encoding="utf-8")
-    colours = re.search(r":root \{.*?\}", css, re.S).group()
-    start = css.index("/* The register extract")
-    return f"{colours}\n{css[start:css.index('.signoff', start)]}"
-
-
 async def register_stylesheet(request: Request) -> Response:
     permit(request, "view-policy")
-    return Response(register_css(), media_type="text/css")
+    return FileResponse(reports_dir() / "register.css", media_type="text/css")
 
 
 routes = [
