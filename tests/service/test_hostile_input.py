@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy import inspect, select, text, update
 
 from auditor.load.pack import read_config
 from auditor.report import _FORMULA_TRIGGERS
@@ -35,7 +35,7 @@ from tests.service.access_world import (
     upload,
     world_fixture,  # noqa: F401 - the fixture `world`
 )
-from tests.service.conftest import PASSWORD, csrf_token, run_jobs
+from tests.service.conftest import ACCOUNTS, PASSWORD, csrf_token, run_jobs
 from tests.service.test_access_matrix import app_routes
 
 MARKUP = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
@@ -67,12 +67,13 @@ def snapshot(world: World) -> dict:
     return {"tables": tables, "counts": counts, "users": users}
 
 
-def assert_intact(world: World, before: dict, may_grow: set[str]) -> None:
+def assert_intact(world: World, before: dict, may_grow: set[str], users_added: int = 0) -> None:
     """The tables as before, none fewer rows, only ``may_grow`` (and the log of who did what)
-    more, and every account as it was."""
+    more, and every account as it was (with ``users_added`` more after them)."""
     after = snapshot(world)
     assert after["tables"] == before["tables"]
-    assert after["users"] == before["users"]
+    assert after["users"][:len(before["users"])] == before["users"]
+    assert len(after["users"]) == len(before["users"]) + users_added
     grown = {t for t in after["tables"] if after["counts"][t] != before["counts"][t]}
     assert all(after["counts"][t] >= before["counts"][t] for t in after["tables"]), (before, after)
     assert grown <= may_grow | {"audit_log", "sessions"}, grown
@@ -317,6 +318,37 @@ def test_the_policy_draft_form(world):
     assert_nothing_written_outside_the_uploads(world, written, drafts=True)
 
 
+def test_the_admins_account_form(world):
+    ada = world.client("ada")
+    fields = set(form_fields(ada.get("/admin/users").text, "/admin/users")) | {"password", "password_again"}
+    assert {"name", "role", "urn", "la"} <= fields
+    before = snapshot(world)
+    added = []
+    for n, value in enumerate(HOSTILE):
+        for field in sorted(fields - {"password_again"}):
+            name = f"hostile{n}{field.replace('_', '')}"
+            sent = {**dict.fromkeys(fields, ""), "name": name, "role": "officer", "la": "Northshire",
+                    "password": "a pass phrase long enough", "password_again": "a pass phrase long enough",
+                    field: value}
+            if field == "password":
+                sent["password_again"] = value
+            response = post(ada, "/admin/users", sent)
+            assert response.status_code in (303, 400), (field, value[:50])
+            if response.status_code == 303:
+                added.append((sent["name"], sent["la"]))
+                response = ada.get(response.headers["location"])
+                assert response.status_code == 200
+            assert_escaped(response, value)
+    assert added and all(value not in (name for name, _ in added) for value in HOSTILE)  # no name but a name
+    with world.store.session() as session:
+        stored = dict(session.execute(select(User.name, User.la).where(User.name.in_([n for n, _ in added]))).all())
+    assert stored == {name: la.strip()[:300] for name, la in added}  # as typed, as text
+    users = ada.get("/admin/users")
+    for value in HOSTILE:
+        assert_escaped(users, value)
+    assert_intact(world, before, may_grow={"users"}, users_added=len(added))
+
+
 @pytest.fixture(scope="module")
 def formula_school(world):
     """An inspection of a school named as a formula, its pupils named as formulas and markup."""
@@ -389,5 +421,5 @@ def test_hostile_path_parameters_and_queries(world):
 def test_nothing_hostile_dropped_a_table(world):
     """The last word, after every form above: the accounts are all there and can still sign in."""
     with world.store.session() as session:
-        assert session.scalar(select(func.count()).select_from(User)) == 5
+        assert set(ACCOUNTS) <= set(session.scalars(select(User.name)))
     assert world.client("olive").get("/schools").status_code == 200
