@@ -190,7 +190,7 @@ def run(data: Path, database: str, *, seconds: float = 60, browsers: int = 20, u
     load = Load()
     server = LiveServer(data, database, "--workers", "2").start()
     try:
-        first = User(server.url, load, uploading[0])
+        first = User(server.url, load, (uploading or browsing)[0])  # the one upload before the clock
         first.sign_in()
         inspection, job = journey(first, load)  # something to browse from the first second
         school = first.ask("inspection", "GET", f"/inspections/{inspection}").text
