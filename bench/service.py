@@ -28,7 +28,10 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+try:
+    import httpx2 as httpx  # the test extra's, as Starlette's TestClient uses it
+except ImportError:
+    import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -231,3 +231,15 @@ def test_the_officers_home_lists_self_audits_apart_from_the_latest_inspections(c
     assert f'href="/inspections/{audit}"' in audits
     _, rows, _ = table(client.get("/schools").text, "schools")
     assert rows[0][3] == "1" and rows[0][9] == "1" and rows[0][10] == "14/03/2025"
+
+
+def test_an_officer_keeps_a_school_in_their_own_authority(client, store, settings, users):
+    from tests.service.test_uploads import SAMPLE, inspect_form, upload
+
+    sign_in(client, "olive")  # of Northshire; the sample's pack.toml says "Northshire Council"
+    upload_id, page = upload(client, store, settings, sample_files(SAMPLE, toml=True))
+    assert re.search(r'id="la"[^>]*value="Northshire"', page)  # offered as the officer's own
+    moved = client.post(f"/uploads/{upload_id}/inspect", data=inspect_form(page), follow_redirects=False)
+    assert moved.status_code == 400 and "You inspect for Northshire: enter it as the school&#39;s local authority" in moved.text
+    kept = client.post(f"/uploads/{upload_id}/inspect", data=inspect_form(page, la="NORTHSHIRE"), follow_redirects=False)
+    assert kept.status_code == 303

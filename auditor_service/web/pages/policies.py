@@ -37,7 +37,7 @@ from auditor_service.jobs.consequences import KIND, sample_pack
 from auditor_service.settings import Settings
 from auditor_service.store.models import Inspection, Job, School, Upload
 from auditor_service.uploads import new_folder
-from auditor_service.web.access import permit
+from auditor_service.web.access import may, permit
 from auditor_service.web.pages.rules import WEEKDAYS, grid
 from auditor_service.web.render import page
 
@@ -270,22 +270,13 @@ def local_page(request: Request) -> Response:
 def _local_page(request: Request, draft: Shown, problem: str | None = None, status: int = 200) -> Response:
     base = shown(request.app.state.settings, (draft.extends or "").removesuffix(".toml")) if draft.policy else None
     with request.app.state.store.session() as session:
-        schools = [school for school in session.scalars(select(School).order_by(School.name)) if _may_view(request, school.urn)]
+        schools = [school for school in session.scalars(select(School).order_by(School.name)) if may(request, "view-school", school.urn)]
         latest = {school.urn: decisions.latest_inspection(session, school.urn) for school in schools}
         session.expunge_all()
     return page(request, "policy_local.html", {
         "draft": draft, "base": base, "schools": [s for s in schools if latest[s.urn]], "latest": latest,
         "sample": sample_pack() is not None, "problem": problem,
     }, status=status)
-
-
-def _may_view(request: Request, urn: str) -> bool:
-    """Whether the actor may see the school ``urn`` (the schools a draft may be tried on)."""
-    try:
-        permit(request, "view-school", urn)
-    except HTTPException:
-        return False
-    return True
 
 
 def download(request: Request) -> Response:

@@ -23,6 +23,7 @@ from auditor.load.pack import read_config
 from auditor.models import ATTENDANCE_LAYOUTS
 from auditor.policy import bundled_policies
 from auditor.values import parse_date
+from auditor_service.accounts import covers
 from auditor_service.jobs import enqueue
 from auditor_service.store.models import Job, School, Upload
 from auditor_service.uploads import (
@@ -125,7 +126,8 @@ def _show(request: Request, upload: Upload, job: Job | None, *, choice_errors=()
         "presets": presets(),
         "choice_errors": list(choice_errors),
         "inspect_errors": inspect_errors or {},
-        "values": values or (_inspect_defaults(result, request.app.state.settings.uploads / upload.id) if result else {}),
+        "values": values or (_inspect_defaults(result, request.app.state.settings.uploads / upload.id, actor(request))
+                             if result else {}),
         "policies": _policies(result) if result else [],
         "own_school": _own_school(request),
     }
@@ -144,9 +146,10 @@ def _view(file: dict) -> dict:
     }
 
 
-def _inspect_defaults(result: dict, root: Path) -> dict:
+def _inspect_defaults(result: dict, root: Path, who) -> dict:
     """The inspect form as the pack has it now (the school and dates a previous Inspect wrote
-    there, when the files are inspected again), less what `init` wrote for the user to fill in."""
+    there, when the files are inspected again), less what `init` wrote for the user to fill in;
+    an officer's own authority where the pack names another."""
     school, inspection = result.get("school") or {}, result.get("inspection") or {}
     try:
         config = read_config(root / PACK_TOML)
@@ -158,7 +161,7 @@ def _inspect_defaults(result: dict, root: Path) -> dict:
     return {
         "urn": "" if urn == PLACEHOLDER_URN else urn,
         "name": "" if name.startswith("CHECK") else name,
-        "la": school.get("la", ""),
+        "la": school.get("la", "") if who is None or who.role != "officer" or covers(who.la, school.get("la")) else who.la,
         "as_of": uk_date(inspection.get("date")),
         "period_start": uk_date(inspection.get("period_start")),
         "policy": inspection.get("policy", "statutory"),
@@ -238,6 +241,9 @@ async def start_inspection(request: Request):
             errors[key] = f"Enter {FIELDS[key]}"
         elif len(values[key]) > NAME_LIMIT or not values[key].isprintable():  # what the database can hold
             errors[key] = f"Enter {FIELDS[key]} in {NAME_LIMIT} characters or fewer, with no control characters"
+    if who.role == "officer" and "la" not in errors and not covers(who.la, values["la"]):
+        # The school's authority decides which officers see it: an officer keeps it in their own.
+        errors["la"] = f"You inspect for {who.la}: enter it as the school's local authority"
     dates = {}
     for key in ("as_of", "period_start"):
         if not values[key]:
