@@ -241,9 +241,6 @@ async def start_inspection(request: Request):
             errors[key] = f"Enter {FIELDS[key]}"
         elif len(values[key]) > NAME_LIMIT or not values[key].isprintable():  # what the database can hold
             errors[key] = f"Enter {FIELDS[key]} in {NAME_LIMIT} characters or fewer, with no control characters"
-    if who.role == "officer" and "la" not in errors and not covers(who.la, values["la"]):
-        # The school's authority decides which officers see it: an officer keeps it in their own.
-        errors["la"] = f"You inspect for {who.la}: enter it as the school's local authority"
     dates = {}
     for key in ("as_of", "period_start"):
         if not values[key]:
@@ -260,6 +257,10 @@ async def start_inspection(request: Request):
     if errors:
         return _show(request, upload, job, inspect_errors=errors, values=values, status=400)
     permit(request, "inspect", values["urn"], upload_id=upload.id)  # an officer's own authority's school
+    if who.role == "officer" and not covers(who.la, values["la"]):
+        # The school's authority decides which officers see it: an officer keeps it in their own.
+        errors["la"] = f"You inspect for {who.la}: enter it as the school's local authority"
+        return _show(request, upload, job, inspect_errors=errors, values=values, status=400)
     with request.app.state.store.session() as session:
         session.get(Upload, upload.id).urn = values["urn"]  # the upload is that school's from now on
     write_inspection(request.app.state.settings.uploads / upload.id, urn=values["urn"], name=values["name"],
