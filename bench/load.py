@@ -37,7 +37,7 @@ except ImportError:
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.service.live import LiveServer, wait_for  # noqa: E402  (the tests' own way to start the server)
+from tests.service.live import LiveServer, inspect_form_values, job_finished, wait_for  # noqa: E402  (the tests' own way to start the server)
 
 SAMPLE = ROOT / "sample_registers" / "example-primary"
 PASSWORD = "load test pass phrase"
@@ -103,33 +103,16 @@ def journey(user: User, load: Load) -> tuple[int, int]:
     upload = sent.headers["location"]
     with load.lock:
         load.uploads.append(upload.rsplit("/", 1)[1])
-    form = wait_for(lambda: _inspect_form(user.ask("upload page", "GET", upload).text), JOURNEY_TIMEOUT, POLL)
+    form = wait_for(lambda: inspect_form_values(user.ask("upload page", "GET", upload).text), JOURNEY_TIMEOUT, POLL)
     started = user.ask("inspect form", "POST", f"{upload}/inspect", (303,), data={"csrftoken": user.token, **form})
     job = started.headers["location"].rsplit("/", 1)[1]
-    status = wait_for(lambda: _finished(user.ask("job status", "GET", f"/jobs/{job}/status").json()),
+    status = wait_for(lambda: job_finished(user.ask("job status", "GET", f"/jobs/{job}/status").json()),
                       JOURNEY_TIMEOUT, POLL)
     assert status["status"] == "done", status
     user.ask("inspection", "GET", status["next"])
     with load.lock:
         load.inspected.append(upload.rsplit("/", 1)[1])
     return int(status["next"].rsplit("/", 1)[1]), int(job)
-
-
-def _inspect_form(html: str) -> dict | None:
-    if 'id="job-error"' in html:
-        raise AssertionError(re.search(r'id="job-error".*?</div>', html, re.S).group(0))
-    if 'id="inspect-form"' not in html:
-        return None
-    form = html.split('id="inspect-form"', 1)[1].split("</form>", 1)[0]
-    values = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
-    values.pop("csrftoken", None)
-    selected = re.search(r'<option value="([^"]+)" selected', form)
-    values["policy"] = selected.group(1) if selected else "statutory"
-    return values
-
-
-def _finished(status: dict) -> dict | None:
-    return status if status["status"] in ("done", "failed") else None
 
 
 def browse(user: User, until: float, seen: dict) -> None:

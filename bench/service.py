@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import re
 import shutil
 import statistics
 import sys
@@ -35,7 +34,7 @@ except ImportError:
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.service.live import LiveServer, wait_for  # noqa: E402  (the tests' own way to start the server)
+from tests.service.live import LiveServer, inspect_form_values, job_finished, wait_for  # noqa: E402  (the tests' own way to start the server)
 
 _spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
 bench_run = importlib.util.module_from_spec(_spec)
@@ -60,33 +59,16 @@ def journey(url: str, pack: Path) -> tuple[float, int]:
                 handle.close()
         assert sent.status_code == 303, (sent.status_code, sent.text[:500])
         upload = sent.headers["location"]
-        form = _until(lambda: _inspect_form(client.get(upload).text))
+        form = _until(lambda: inspect_form_values(client.get(upload).text))
         started = client.post(f"{upload}/inspect", data={"csrftoken": token, **form})
         assert started.status_code == 303, (started.status_code, started.text[:500])
         job = int(started.headers["location"].rstrip("/").rsplit("/", 1)[1])
-        status = _until(lambda: _finished(client.get(f"/jobs/{job}/status").json()))
+        status = _until(lambda: job_finished(client.get(f"/jobs/{job}/status").json()))
         assert status["status"] == "done", status
         report = client.get(status["next"])
         assert report.status_code == 200 and 'id="summary"' in report.text, report.status_code
         seconds = time.perf_counter() - began
         return seconds, int(status["next"].rsplit("/", 1)[1])
-
-
-def _inspect_form(html: str) -> dict | None:
-    if 'id="job-error"' in html:
-        raise AssertionError(re.search(r'id="job-error".*?</div>', html, re.S).group(0))
-    if 'id="inspect-form"' not in html:
-        return None
-    form = html.split('id="inspect-form"', 1)[1].split("</form>", 1)[0]
-    values = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
-    values.pop("csrftoken", None)
-    selected = re.search(r'<option value="([^"]+)" selected', form)
-    values["policy"] = selected.group(1) if selected else "statutory"
-    return values
-
-
-def _finished(status: dict) -> dict | None:
-    return status if status["status"] in ("done", "failed") else None
 
 
 def _until(probe):

@@ -10,16 +10,13 @@ part), every test then asking it as the accounts would.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from auditor_service import accounts
@@ -27,7 +24,7 @@ from auditor_service.settings import Settings
 from auditor_service.store import Store, open_store
 from auditor_service.store.models import FindingRow, Inspection, Job, Upload
 from auditor_service.web.app import create_app
-from tests.service.conftest import ACCOUNTS, PASSWORD, POSTGRES, csrf_token, run_jobs, sign_in
+from tests.service.conftest import ACCOUNTS, PASSWORD, csrf_token, new_database, run_jobs, sign_in
 
 SAMPLE = Path(__file__).parents[2] / "sample_registers" / "example-primary"
 NORTH = {"urn": "990001", "name": "Brookfield Community Primary School", "la": "Northshire"}
@@ -73,29 +70,6 @@ class World:
     def shows_pupil_data(self, body: str) -> set[str]:
         """The sample's pupil names and UPNs in ``body``."""
         return {pupil for pupil in self.pupils if pupil in body}
-
-
-@contextlib.contextmanager
-def database(kind: str, folder: Path):
-    """A database URL of ``kind``, dropped afterwards: as conftest's ``database_url``, for a module."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'service.sqlite3'}"
-        return
-    if not POSTGRES:
-        message = "REGISTER_AUDIT_TEST_POSTGRES is not set: start a server with `.ci/postgres` and export its URL"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def sample_files() -> list[tuple[str, bytes]]:
@@ -200,7 +174,7 @@ def build(folder: Path, database_url: str) -> World:
 def world_fixture(request, tmp_path_factory) -> World:
     """The world, for the tests of a module that imports this fixture."""
     folder = tmp_path_factory.mktemp("world")
-    with database(request.param, folder) as url:
+    with new_database(request.param, folder) as url:
         built = build(folder, url)
         yield built
         built.store.dispose()

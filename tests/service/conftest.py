@@ -7,8 +7,11 @@ skipped elsewhere with the command that starts one."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -25,8 +28,16 @@ POSTGRES = os.environ.get("REGISTER_AUDIT_TEST_POSTGRES")
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'service.sqlite3'}"
+    with new_database(request.param, tmp_path) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def new_database(kind: str, folder: Path) -> Iterator[str]:
+    """A database URL of ``kind``: SQLite in ``folder``, or a PostgreSQL database of its own on
+    the test server, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'service.sqlite3'}"
         return
     if not POSTGRES:
         message = "REGISTER_AUDIT_TEST_POSTGRES is not set: start a server with `.ci/postgres` and export its URL"
@@ -37,10 +48,12 @@ def database_url(request, tmp_path):
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ worker processes), and Debian's headless Chromium driven through chromedriver by
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -122,3 +123,23 @@ def chrome(downloads: Path):
 def csp_violations(driver) -> list[str]:
     """The Content-Security-Policy violations the browser logged since this was last called."""
     return [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]
+
+
+def inspect_form_values(html: str) -> dict | None:
+    """The upload page's inspect form as it is filled in (None until the files are read; a
+    failed reading raises, saying why)."""
+    if 'id="job-error"' in html:
+        raise AssertionError(re.search(r'id="job-error".*?</div>', html, re.S).group(0))
+    if 'id="inspect-form"' not in html:
+        return None
+    form = html.split('id="inspect-form"', 1)[1].split("</form>", 1)[0]
+    values = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
+    values.pop("csrftoken", None)
+    selected = re.search(r'<option value="([^"]+)" selected', form)
+    values["policy"] = selected.group(1) if selected else "statutory"
+    return values
+
+
+def job_finished(status: dict) -> dict | None:
+    """A job's status, once it is done or failed (for ``wait_for``)."""
+    return status if status["status"] in ("done", "failed") else None
