@@ -16,7 +16,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from auditor_service.store import Store
 from auditor_service.store.models import SignedIn, User
 
 ROLES = ("admin", "officer", "school")
@@ -190,31 +189,26 @@ def start_session(session: Session, user: User, *, lasts: dt.timedelta) -> str:
     return token
 
 
-def session_user(store: Store, token: str | None, *, idle: dt.timedelta) -> User | None:
+def session_user(session: Session, token: str | None, *, idle: dt.timedelta) -> User | None:
     """The account a session token signs in, if the session is live and the account enabled;
     its last-seen time moved on (at most once a minute, to spare the database)."""
     if not token or len(token) > 100:
         return None
     at = now()
-    with store.session() as session:
-        held = session.get(SignedIn, _digest(token))
-        if held is None or held.ended_at is not None or held.expires_at <= at or held.last_seen_at + idle <= at:
-            return None
-        if held.user.disabled:
-            return None
-        if (at - held.last_seen_at).total_seconds() > 60:
-            held.last_seen_at = at
-        session.expunge(held.user)
-        return held.user
+    held = session.get(SignedIn, _digest(token))
+    if held is None or held.ended_at is not None or held.expires_at <= at or held.last_seen_at + idle <= at:
+        return None
+    if held.user.disabled:
+        return None
+    if (at - held.last_seen_at).total_seconds() > 60:
+        held.last_seen_at = at
+    return held.user
 
 
-def end_session(store: Store, token: str | None) -> None:
-    if not token:
-        return
-    with store.session() as session:
-        held = session.get(SignedIn, _digest(token))
-        if held is not None and held.ended_at is None:
-            held.ended_at = now()
+def end_session(session: Session, token: str | None) -> None:
+    held = session.get(SignedIn, _digest(token)) if token else None
+    if held is not None and held.ended_at is None:
+        held.ended_at = now()
 
 
 def end_sessions(user: User) -> None:

@@ -91,9 +91,10 @@ def _who(request: Request) -> Actor | None:
                 audit.record(store, actor=named[:100], action="sign-in", outcome="refused", path=request.url.path,
                              address=address(request), detail="the proxy named no enabled account")
                 return None
-    idle = dt.timedelta(minutes=settings.session_idle_minutes)
-    user = accounts.session_user(store, request.cookies.get(SESSION_COOKIE), idle=idle)
-    return Actor.of(user) if user is not None else None
+        # The same transaction as the question above: this runs for every request.
+        idle = dt.timedelta(minutes=settings.session_idle_minutes)
+        user = accounts.session_user(session, request.cookies.get(SESSION_COOKIE), idle=idle)
+        return Actor.of(user) if user is not None else None
 
 
 def _signed_in_by_proxy(request: Request, name: str, role: str) -> None:

@@ -59,7 +59,8 @@ def _sign_in(request: Request, name: str, password: str, wanted: str | None) -> 
 
 def sign_out(request: Request) -> Response:
     who = actor(request)
-    accounts.end_session(request.app.state.store, request.cookies.get(cookie.SESSION_COOKIE))
+    with request.app.state.store.session() as session:
+        accounts.end_session(session, request.cookies.get(cookie.SESSION_COOKIE))
     if who is not None:
         audit.record(request.app.state.store, actor=who.name, role=who.role, action="sign-out",
                      path=request.url.path, address=address(request))
