@@ -111,7 +111,6 @@ def policies_page(request: Request) -> Response:
 
 # ---- drafts ------------------------------------------------------------------------------------
 
-UK_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")  # how a person writes a date here; the library checks it is one
 
 
 @dataclass
@@ -164,7 +163,7 @@ def read_form(settings: Settings, start: Shown, sent: dict[str, str], day: dt.da
         typed = form.value(f"{name}.value").strip(), form.value(f"{name}.from").strip()
         if typed != in_force(threshold, day):
             changes[name] = {typed[1]: typed[0]}
-            if not UK_DATE.fullmatch(typed[1]):
+            if not decisions.PEOPLES_DATE.fullmatch(typed[1]):  # as a person writes it; the library checks it is one
                 form.errors[f"{name}.from"] = f"{name}: enter the date from which it holds as dd/mm/yyyy, like 01/09/2025"
     for key, what in (("name", "Enter a name for the draft"), ("title", "Enter a title that says what the draft is for")):
         if not form.value(key).strip():
